@@ -1,0 +1,243 @@
+"""The ``synth`` command line: parses arguments, calls the library, prints. No logic lives here.
+
+A :class:`~synth.errors.SynthError` prints as one line on stderr with a non-zero exit and no
+traceback; anything else is a bug and shows its traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from synth.errors import JobError, SynthError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Synthetic data from real tables: fit, sample, validate, check privacy, benchmark.",
+)
+err = Console(stderr=True)
+out = Console()
+
+DEMO_JOB = Path(__file__).resolve().parent.parent / "data" / "jobs" / "adult.yaml"
+
+
+@contextmanager
+def _progress_bar():
+    """A rich progress bar fed by models' ``(stage, done, total)`` callbacks."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description:>8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal and "SYNTH_PROGRESS" not in os.environ,
+    )
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def _positive(value: int | None, option: str) -> None:
+    if value is not None and value < 1:
+        raise JobError(f"{option} must be a positive integer, got {value}")
+
+
+@app.command()
+def run(
+    job_file: Annotated[
+        Path | None, typer.Argument(help="Job YAML; default: the bundled demo job.")
+    ] = None,
+) -> None:
+    """Run one job through the Prefect flow: read, infer, split, fit, sample, write."""
+    from synth.jobs import load_job
+
+    job = load_job(job_file or DEMO_JOB)
+    from flows.pipeline import synthesize
+
+    with _progress_bar() as progress:
+        result = synthesize(job, progress=progress)
+    _summary(result)
+
+
+def _summary(result) -> None:
+    from rich.table import Table
+
+    manifest = result.manifest
+    table = Table(title=f"synth run · {manifest['job']['name']}", show_header=False)
+    table.add_row("run folder", str(result.run_dir))
+    table.add_row("input", f"{manifest['input']['source']} ({manifest['rows']['input']:,} rows)")
+    table.add_row(
+        "train / holdout", f"{manifest['rows']['train']:,} / {manifest['rows']['holdout']:,}"
+    )
+    table.add_row("model", f"{manifest['model']['name']} (seed {manifest['seed']})")
+    table.add_row("synthetic rows", f"{manifest['rows']['synthetic']:,}")
+    for stage, seconds in manifest["timings_seconds"].items():
+        table.add_row(f"time: {stage}", f"{seconds:.1f} s")
+    out.print(table)
+
+
+@app.command()
+def fit(
+    source: Annotated[
+        str, typer.Argument(help="CSV file, Parquet file/folder, or SQLAlchemy URL.")
+    ],
+    model: Annotated[str, typer.Option(help="gaussian_copula, ctgan, tvae or vae.")] = "vae",
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder to save the fitted model in.")
+    ] = Path("model"),
+    epochs: Annotated[int | None, typer.Option(help="Training epochs (deep models).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    table: Annotated[str | None, typer.Option(help="SQL table to read.")] = None,
+    query: Annotated[str | None, typer.Option(help="SQL query to read.")] = None,
+    drop: Annotated[
+        list[str] | None, typer.Option(help="Column to leave out (repeatable).")
+    ] = None,
+    encoding: Annotated[str, typer.Option(help="Text encoding of a CSV file.")] = "utf-8",
+    device: Annotated[str | None, typer.Option(help="vae only: auto, cpu or cuda.")] = None,
+) -> None:
+    """Fit a model on a real table and save it."""
+    from synth import io, models
+    from synth.schema import infer_schema
+
+    _positive(epochs, "--epochs")
+    params = {"seed": seed}
+    if epochs is not None:
+        params["epochs"] = epochs
+    if device is not None:
+        params["device"] = device
+    synthesizer = models.build(model, **params)
+    data = io.read(io.Source(source, table, query, encoding))
+    schema = infer_schema(data.frame, table=data.name, drop=drop or [], source=data.source)
+    with _progress_bar() as progress:
+        synthesizer.fit(data.frame, schema, progress=progress)
+    models.save(synthesizer, out_dir)
+    out.print(f"saved {model} model of {data.source} ({len(data.frame):,} rows) to {out_dir}")
+
+
+@app.command()
+def sample(
+    model_dir: Annotated[Path, typer.Argument(help="A folder written by 'synth fit'.")],
+    rows: Annotated[int, typer.Option(help="Number of rows to draw.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Parquet file to write.")],
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    condition: Annotated[
+        list[str] | None, typer.Option(help="Fix a column: COLUMN=VALUE (repeatable).")
+    ] = None,
+) -> None:
+    """Sample synthetic rows from a saved model into a Parquet file."""
+    from synth import io, models
+    from synth.sampling import sample_table
+
+    _positive(rows, "--rows")
+    synthesizer = models.load(model_dir)
+    conditions = _parse_conditions(condition or [], synthesizer.schema)
+    with _progress_bar() as progress:
+        frame = sample_table(synthesizer, rows, seed=seed, conditions=conditions, progress=progress)
+    io.write_parquet(frame, out_file)
+    out.print(f"wrote {len(frame):,} rows to {out_file}")
+
+
+@app.command()
+def bench(
+    data: Annotated[str, typer.Option(help="adult, berka-loans, or a CSV/Parquet path.")] = "adult",
+    models: Annotated[
+        str, typer.Option(help="Comma-separated models.")
+    ] = "gaussian_copula,ctgan,tvae,vae",
+    target: Annotated[str | None, typer.Option(help="Column for TSTR ROC-AUC.")] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for bench-<data>.md/.json.")
+    ] = Path("bench"),
+    epochs: Annotated[
+        int | None, typer.Option(help="Override every deep model's epochs (smoke runs).")
+    ] = None,
+) -> None:
+    """Benchmark models side by side on one split: fidelity, utility, privacy, speed."""
+    from synth.datasets import load_dataset
+    from synth.evaluation.bench import run_bench, write_bench
+    from synth.models.base import MODEL_NAMES
+
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    unknown = [m for m in names if m not in MODEL_NAMES]
+    if unknown:
+        raise JobError(
+            f"--models: unknown model '{unknown[0]}'; choose from {', '.join(MODEL_NAMES)}"
+        )
+    _positive(epochs, "--epochs")
+    params = {m: {"epochs": epochs} for m in names if epochs and m != "gaussian_copula"}
+    dataset = load_dataset(data)
+    with _progress_bar() as progress:
+        result = run_bench(dataset, names, target=target, params=params, progress=progress)
+    md, js = write_bench(result, out_dir)
+    out.print(result.to_markdown())
+    out.print(f"wrote {md} and {js}")
+
+
+def _parse_conditions(pairs: list[str], schema) -> dict:
+    from synth.schema import Kind
+
+    conditions = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise JobError(f"--condition '{pair}': write it as COLUMN=VALUE")
+        if name not in schema.names:
+            raise JobError(f"--condition: column '{name}' is not in the model's schema")
+        kind = schema[name].kind
+        try:
+            parsed = (
+                float(value)
+                if kind is Kind.NUMERIC
+                else int(value)
+                if kind is Kind.INTEGER
+                else value.lower() in ("1", "true", "yes")
+                if kind is Kind.BOOLEAN
+                else value
+            )
+        except ValueError:
+            raise JobError(
+                f"--condition: '{value}' is not a {kind.value} value for '{name}'"
+            ) from None
+        conditions[name] = parsed
+    return conditions
+
+
+def main() -> None:
+    """Entry point: run the app, turning SynthErrors into one clean line."""
+    try:
+        app(standalone_mode=False)
+    except SynthError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        sys.exit(error.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as error:  # click's usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(error, click.ClickException):
+            err.print(
+                f"[bold red]error:[/] {error.format_message()}", highlight=False, soft_wrap=True
+            )
+            sys.exit(error.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Atomic writers: every file is written under a temporary name in its final folder, then
+renamed into place, so a reader never sees a half-written Parquet, JSON or model file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary sibling of ``path``; rename it onto ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        if temporary.is_dir():
+            shutil.rmtree(temporary, ignore_errors=True)
+        elif temporary.exists():
+            temporary.unlink()
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a DataFrame as one Parquet file, atomically, keeping column names and dtypes."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with atomic_path(path) as temporary:
+        pq.write_table(table, temporary, compression="zstd")
+    return Path(path)
+
+
+def write_json(payload: Any, path: Path) -> Path:
+    """Write JSON atomically (sorted keys, so equal payloads give equal bytes)."""
+    with atomic_path(path) as temporary:
+        temporary.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+    return Path(path)
+
+
+def write_text(text: str, path: Path) -> Path:
+    """Write a text file atomically."""
+    with atomic_path(path) as temporary:
+        temporary.write_text(text)
+    return Path(path)

@@ -1,0 +1,140 @@
+"""Typed job files. A job names its input, model, row count, seed and output; unknown keys are
+errors, and every error is one line that names the file and the key.
+
+Relative paths in a job file are resolved against the job file's folder, so a job runs the same
+from anywhere; ``output`` defaults to ``output/<name>`` under the current directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from synth.errors import JobError
+from synth.io.read import Source
+from synth.models.base import MODEL_NAMES
+from synth.schema import ColumnOverride, Kind
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputSpec(_Strict):
+    """A source: a CSV/Parquet path, or a SQLAlchemy URL with ``table`` or ``query``."""
+
+    path: str
+    table: str | None = None
+    query: str | None = None
+    encoding: str = "utf-8"
+
+    def source(self) -> Source:
+        """The reader's view of this input."""
+        return Source(self.path, self.table, self.query, self.encoding)
+
+
+class ModelSpec(_Strict):
+    """Which model, and its parameters (e.g. ``epochs``)."""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        if name not in MODEL_NAMES:
+            raise ValueError(f"unknown model '{name}'; choose one of: {', '.join(MODEL_NAMES)}")
+        return name
+
+
+class ColumnSpec(_Strict):
+    """Overrides for one column."""
+
+    kind: Kind | None = None
+    pii: str | None = None
+
+
+class SchemaSpec(_Strict):
+    """Schema overrides: per-column kinds and identifier flags, and columns to drop."""
+
+    columns: dict[str, ColumnSpec] = Field(default_factory=dict)
+    drop: list[str] = Field(default_factory=list)
+
+    def overrides(self) -> dict[str, ColumnOverride]:
+        """As the schema module takes them."""
+        return {k: ColumnOverride(kind=v.kind, pii=v.pii) for k, v in self.columns.items()}
+
+
+class Job(_Strict):
+    """A ``synthesize`` job: read, infer, split, fit, sample, write."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    type: Literal["synthesize"] = "synthesize"
+    input: InputSpec
+    model: ModelSpec
+    rows: int | None = Field(
+        default=None, gt=0, description="rows to sample; default: as many as trained on"
+    )
+    seed: int = Field(default=0, ge=0)
+    holdout: float = Field(default=0.2, gt=0, lt=0.5)
+    output: str | None = None
+    schema_: SchemaSpec = Field(default_factory=SchemaSpec, alias="schema")
+    schedule: str | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthands(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            if isinstance(data.get("input"), str):
+                data["input"] = {"path": data["input"]}
+            if isinstance(data.get("model"), str):
+                data["model"] = {"name": data["model"]}
+        return data
+
+    def output_dir(self) -> Path:
+        """Where this job's runs go."""
+        return Path(self.output or Path("output") / self.name)
+
+
+def load_job(path: str | Path) -> Job:
+    """Read and validate a job file; relative input paths resolve against its folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise JobError(f"{path}: no such job file")
+    try:
+        payload = yaml.safe_load(path.read_text())
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise JobError(f"{path}: not valid YAML{where}") from None
+    if not isinstance(payload, dict):
+        raise JobError(f"{path}: a job file must be a mapping of keys to values")
+    job = parse_job(payload, where=str(path))
+    if not job.input.path.startswith(("sqlite:", "postgresql", "postgres:", "mysql")):
+        resolved = (
+            (path.parent / job.input.path) if not Path(job.input.path).is_absolute() else None
+        )
+        if resolved is not None:
+            job.input.path = str(resolved)
+    elif job.input.path.startswith("sqlite:///") and not job.input.path.startswith("sqlite:////"):
+        job.input.path = "sqlite:///" + str(path.parent / job.input.path[len("sqlite:///") :])
+    return job
+
+
+def parse_job(payload: dict[str, Any], *, where: str = "job") -> Job:
+    """Validate a job given as a dict; errors name the key."""
+    try:
+        return Job.model_validate(payload)
+    except ValidationError as err:
+        first = err.errors()[0]
+        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = "unknown key"
+        raise JobError(f"{where}: {key}: {message}") from None

@@ -1,0 +1,119 @@
+"""The model protocol every synthesizer implements, and the registry that builds them by name.
+
+A model learns the *modelled* columns of a schema (identifiers are regenerated elsewhere) and
+returns them from ``sample``; ``synth.sampling`` adds fresh keys and restores the input dtypes.
+A saved model is a folder: ``model.json`` (name, parameters, schema) plus the model's own files.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import pandas as pd
+
+from synth.errors import ModelError
+from synth.io.write import atomic_path
+from synth.schema import Schema
+
+Progress = Callable[[str, int, int], None]
+"""A progress callback: ``(stage, done, total)``; models call it per epoch and per batch."""
+
+Conditions = Mapping[str, Any] | pd.DataFrame
+"""Fixed values: one value per column for every row, or a frame with one row per sampled row."""
+
+MODEL_FILE = "model.json"
+
+
+@runtime_checkable
+class Synthesizer(Protocol):
+    """What the pipeline needs from a model."""
+
+    name: ClassVar[str]
+    schema: Schema | None
+
+    def fit(self, table: pd.DataFrame, schema: Schema, *, progress: Progress | None = None) -> None:
+        """Learn the modelled columns of ``table``."""
+
+    def sample(
+        self,
+        n: int,
+        conditions: Conditions | None = None,
+        *,
+        seed: int = 0,
+        progress: Progress | None = None,
+    ) -> pd.DataFrame:
+        """Draw ``n`` rows of the modelled columns; the same seed gives the same rows."""
+
+    def params(self) -> dict[str, Any]:
+        """The parameters the model was built with (recorded in manifests)."""
+
+    def save_files(self, directory: Path) -> None:
+        """Write the model's own files into ``directory``."""
+
+    @classmethod
+    def load_files(cls, directory: Path, params: dict[str, Any], schema: Schema) -> Synthesizer:
+        """Rebuild a fitted model from :meth:`save_files`' output."""
+
+
+def _registry() -> dict[str, Callable[..., Synthesizer]]:
+    from synth.models.sdv import CTGANModel, GaussianCopulaModel, TVAEModel
+    from synth.models.vae import VAEModel
+
+    models = (GaussianCopulaModel, CTGANModel, TVAEModel, VAEModel)
+    return {model.name: model for model in models}
+
+
+MODEL_NAMES = ("gaussian_copula", "ctgan", "tvae", "vae")
+
+
+def build(name: str, **params: Any) -> Synthesizer:
+    """Build an unfitted model by name; :class:`ModelError` for an unknown name or parameter."""
+    registry = _registry()
+    if name not in registry:
+        raise ModelError(f"unknown model '{name}'; choose one of: {', '.join(MODEL_NAMES)}")
+    try:
+        return registry[name](**params)
+    except TypeError as err:
+        raise ModelError(f"model '{name}': {err}") from None
+
+
+def save(model: Synthesizer, directory: Path) -> Path:
+    """Save a fitted model into ``directory`` atomically (a reader sees all of it or none)."""
+    if model.schema is None:
+        from synth.errors import NotFittedError
+
+        raise NotFittedError("the model must be fitted before it is saved; call fit() first")
+    directory = Path(directory)
+    with atomic_path(directory) as temporary:
+        temporary.mkdir(parents=True)
+        model.save_files(temporary)
+        header = {"model": model.name, "params": model.params(), "schema": model.schema.to_dict()}
+        (temporary / MODEL_FILE).write_text(
+            json.dumps(header, indent=2, sort_keys=True, default=str)
+        )
+        if directory.exists():
+            shutil.rmtree(directory)
+    return directory
+
+
+def load(directory: Path) -> Synthesizer:
+    """Load a model saved by :func:`save`."""
+    directory = Path(directory)
+    header_file = directory / MODEL_FILE
+    if not header_file.is_file():
+        raise ModelError(f"{directory}: not a saved model (no {MODEL_FILE})")
+    try:
+        header = json.loads(header_file.read_text())
+        name = header["model"]
+    except (json.JSONDecodeError, KeyError):
+        raise ModelError(f"{header_file}: not a valid model header") from None
+    registry = _registry()
+    if name not in registry:
+        raise ModelError(f"{header_file}: unknown model '{name}'")
+    return registry[name].load_files(
+        directory, header["params"], Schema.from_dict(header["schema"])
+    )

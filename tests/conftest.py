@@ -1,0 +1,62 @@
+"""Shared fixtures: small real samples from data/, and tiny model settings."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SHARED = ROOT.parent / "shared" / "datasets"
+TINY_VAE = {"epochs": 4, "d_model": 32, "batch_size": 256, "patience": 10}
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, to prove inputs were not modified."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def adult_csv() -> Path:
+    return DATA / "adult_sample.csv"
+
+
+@pytest.fixture(scope="session")
+def adult(adult_csv) -> pd.DataFrame:
+    from synth.io import read
+
+    return read(adult_csv).frame
+
+
+@pytest.fixture(scope="session")
+def adult_schema(adult):
+    from synth.schema import infer_schema
+
+    return infer_schema(adult, table="adult")
+
+
+@pytest.fixture(scope="session")
+def mixed_table(adult) -> pd.DataFrame:
+    """A real Adult sample plus a column of every other kind: float with NaN, bool, datetime."""
+    rng = np.random.default_rng(0)
+    frame = adult.head(1200).copy()
+    frame["hours_ratio"] = (frame["hours-per-week"] / 40).where(rng.random(len(frame)) > 0.1)
+    frame["is_male"] = frame["sex"].eq("Male")
+    frame["seen"] = pd.Timestamp("2020-01-01") + pd.to_timedelta(frame["age"] * 7, unit="D")
+    return frame
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -1,0 +1,41 @@
+import pytest
+
+from synth.errors import JobError
+from synth.jobs import load_job
+
+
+def write(tmp_path, text):
+    path = tmp_path / "job.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_demo_job_loads():
+    from synth.cli import DEMO_JOB
+
+    job = load_job(DEMO_JOB)
+    assert job.model.name == "vae" and job.rows == 3000
+    assert job.input.path.endswith("adult_sample.csv")
+
+
+def test_relative_input_resolves_against_job_folder(tmp_path):
+    job = load_job(write(tmp_path, "name: j\ninput: data.csv\nmodel: gaussian_copula\n"))
+    assert job.input.path == str(tmp_path / "data.csv")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: j\ninput: a.csv\nmodel: gaussian_copula\ncolour: red\n", "colour: unknown key"),
+        ("name: j\ninput: a.csv\nmodel: gan9000\n", "model.name: unknown model 'gan9000'"),
+        ("name: j\ninput: a.csv\nmodel: vae\nrows: 0\n", "rows: Input should be greater than 0"),
+        ("name: j\ninput: a.csv\nmodel: vae\nrows: -3\n", "rows: Input should be greater than 0"),
+        ("name: j\nmodel: vae\n", "input: Field required"),
+        ("name: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_bad_jobs_name_the_key(tmp_path, text, message):
+    with pytest.raises(JobError, match=message) as info:
+        load_job(write(tmp_path, text))
+    assert "\n" not in str(info.value)
+    assert "job.yaml" in str(info.value)
