@@ -18,10 +18,11 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from synth import io, models
-from synth.errors import SynthError
+from synth.errors import GateFailed, SynthError
 from synth.jobs import Job
 from synth.manifest import build_manifest
 from synth.models.base import Progress
+from synth.privacy import gate as privacy
 from synth.runs import RunFolder
 from synth.sampling import sample_table
 from synth.schema import Schema, infer_schema
@@ -94,12 +95,18 @@ def sample(model, rows: int, job: Job, progress: Progress | None) -> pd.DataFram
     return sample_table(model, rows, seed=job.seed, progress=progress)
 
 
+@task(name="privacy gate", cache_policy=NO_CACHE)
+def privacy_gate(synthetic, train, holdout, schema: Schema, job: Job):
+    """Remove copies and rare levels, then measure DCR, membership inference and attacks."""
+    return privacy.gate(synthetic, train, holdout, schema, job.privacy, seed=job.seed)
+
+
 @task(name="write outputs", cache_policy=NO_CACHE, **IO_RETRIES)
-def write_outputs(synthetic: pd.DataFrame, manifest: dict, run: RunFolder) -> Path:
-    """Write Parquet and manifest into the work folder, then publish the run."""
+def write_outputs(synthetic: pd.DataFrame, manifest: dict, run: RunFolder, publish: bool) -> Path:
+    """Write Parquet and manifest into the work folder, then publish it or quarantine it."""
     io.write_parquet(synthetic, run.path("synthetic.parquet"))
     io.write_json(manifest, run.path("manifest.json"))
-    return run.publish()
+    return run.publish() if publish else run.quarantine_run()
 
 
 @flow(name="synthesize", log_prints=False)
@@ -127,6 +134,8 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
         rows = job.rows or len(train)
         synthetic = sample(model, rows, job, progress)
         lap("sample")
+        synthetic, verdict = privacy_gate(synthetic, train, holdout, schema, job)
+        lap("privacy")
         manifest = build_manifest(
             job=job.model_dump(mode="json", by_alias=True),
             run_id=run.run_id,

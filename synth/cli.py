@@ -155,6 +155,59 @@ def sample(
 
 
 @app.command()
+def privacy(
+    real: Annotated[str, typer.Argument(help="The rows the model was trained on.")],
+    synthetic: Annotated[str, typer.Argument(help="The synthetic rows to check.")],
+    holdout: Annotated[str, typer.Option(help="Real rows the model never saw.")],
+    report: Annotated[Path | None, typer.Option(help="Write a Markdown report here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+    attacks: Annotated[bool, typer.Option(help="Run the anonymeter attacks.")] = True,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Check a synthetic table's privacy against its training rows and a holdout."""
+    import json
+
+    from synth import io
+    from synth.errors import GateFailed
+    from synth.privacy.gate import PrivacyConfig, evaluate
+    from synth.privacy.report import gate_markdown
+    from synth.schema import infer_schema
+
+    train = io.read(real)
+    schema = infer_schema(train.frame, table=train.name, source=train.source)
+    frames = {}
+    for label, location in (("synthetic", synthetic), ("holdout", holdout)):
+        frame = io.read(location).frame
+        missing = [c for c in schema.names if c not in frame.columns]
+        if missing:
+            raise JobError(f"{location}: column '{missing[0]}' of {real} is missing")
+        frames[label] = frame
+    result = evaluate(
+        frames["synthetic"], train.frame, frames["holdout"], schema, PrivacyConfig(attacks=attacks), seed=seed
+    )
+    if report:
+        io.write_text(gate_markdown(result), report)
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        _print_checks(result)
+    if not result.passed:
+        raise GateFailed(result.summary(), result.to_dict()["checks"])
+
+
+def _print_checks(result) -> None:
+    from rich.table import Table
+
+    table = Table(title="privacy gate")
+    for header in ("check", "figure", "rule", "threshold", "verdict"):
+        table.add_column(header)
+    for check in result.checks:
+        verdict = "[green]pass[/]" if check.passed else "[red]FAIL[/]"
+        table.add_row(check.name, f"{check.figure:.4f}", check.rule, f"{check.threshold:g}", verdict)
+    out.print(table)
+
+
+@app.command()
 def bench(
     data: Annotated[str, typer.Option(help="adult, berka-loans, or a CSV/Parquet path.")] = "adult",
     models: Annotated[

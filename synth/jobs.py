@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from synth.errors import JobError
 from synth.io.read import Source
 from synth.models.base import MODEL_NAMES
+from synth.privacy.gate import PrivacyConfig
 from synth.schema import ColumnOverride, Kind
 
 
@@ -82,6 +83,7 @@ class Job(_Strict):
     holdout: float = Field(default=0.2, gt=0, lt=0.5)
     output: str | None = None
     schema_: SchemaSpec = Field(default_factory=SchemaSpec, alias="schema")
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     schedule: str | None = None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)

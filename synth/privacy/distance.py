@@ -106,7 +106,7 @@ def nearest_distances(
     return out
 
 
-def dcr_share(
+def dcr_figures(
     synthetic: pd.DataFrame,
     train: pd.DataFrame,
     holdout: pd.DataFrame,
@@ -114,27 +114,39 @@ def dcr_share(
     columns: list[str] | None = None,
     seed: int = 0,
 ) -> dict[str, float]:
-    """Share of synthetic rows closer to a training row than to a holdout row (0.5 is ideal).
+    """Distance-to-closest-record figures of synthetic rows, each beside the holdout's own.
 
-    The training rows are subsampled to the holdout's size, so both references are equally
-    dense; ties count one half. Also returns the 5th-percentile DCR of synthetic rows and of
-    holdout rows (the latter against training rows: the distance a fresh real row has).
+    - ``dcr_share``: share of synthetic rows closer to a training row than to a holdout row,
+      with the training rows subsampled to the holdout's size so both references are equally
+      dense (0.5 is ideal; ties count one half);
+    - ``dcr_p5_synthetic`` / ``dcr_p5_holdout``: 5th percentile of the distance to the closest
+      training row, for synthetic rows and for real holdout rows (what a fresh real row gets);
+    - ``nndr_p5_synthetic`` / ``nndr_p5_holdout``: 5th percentile of the nearest-neighbour
+      distance ratio d1/d2 to training rows (low = isolated next to one real record).
     """
     columns = columns or list(train.columns)
     rng = np.random.default_rng(seed)
     size = min(len(train), len(holdout))
-    train_eq = train.iloc[rng.choice(len(train), size, replace=False)]
-    hold_eq = holdout.iloc[rng.choice(len(holdout), size, replace=False)]
     embedding = RowEmbedding.fit(train, columns)
     syn_x = embedding.transform(synthetic)
-    to_train = nearest_distances(syn_x, embedding.transform(train_eq))[:, 0]
-    to_hold = nearest_distances(syn_x, embedding.transform(hold_eq))[:, 0]
-    share = float(np.mean(to_train < to_hold) + 0.5 * np.mean(to_train == to_hold))
-    hold_to_train = nearest_distances(embedding.transform(hold_eq), embedding.transform(train_eq))[
-        :, 0
-    ]
+    train_x = embedding.transform(train)
+    hold_x = embedding.transform(holdout.iloc[rng.choice(len(holdout), size, replace=False)])
+    train_eq = train_x[rng.choice(len(train_x), size, replace=False)]
+    to_train_eq = nearest_distances(syn_x, train_eq)[:, 0]
+    to_hold = nearest_distances(syn_x, hold_x)[:, 0]
+    share = float(np.mean(to_train_eq < to_hold) + 0.5 * np.mean(to_train_eq == to_hold))
+    syn_nn = nearest_distances(syn_x, train_x, k=2)
+    hold_nn = nearest_distances(hold_x, train_x, k=2)
     return {
         "dcr_share": share,
-        "dcr_p5_synthetic": float(np.quantile(to_train, 0.05)),
-        "dcr_p5_holdout": float(np.quantile(hold_to_train, 0.05)),
+        "dcr_p5_synthetic": float(np.quantile(syn_nn[:, 0], 0.05)),
+        "dcr_p5_holdout": float(np.quantile(hold_nn[:, 0], 0.05)),
+        "nndr_p5_synthetic": float(np.quantile(_ratio(syn_nn), 0.05)),
+        "nndr_p5_holdout": float(np.quantile(_ratio(hold_nn), 0.05)),
     }
+
+
+def _ratio(nn: np.ndarray) -> np.ndarray:
+    """d1 / d2, with 1.0 where both are zero (a duplicate among duplicates is not isolated)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(nn[:, 1] > 0, nn[:, 0] / nn[:, 1], 1.0)

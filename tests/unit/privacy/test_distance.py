@@ -1,7 +1,7 @@
 import numpy as np
 
 from synth.privacy.copies import copy_mask, count_copies
-from synth.privacy.distance import RowEmbedding, dcr_share, nearest_distances
+from synth.privacy.distance import RowEmbedding, dcr_figures, nearest_distances
 from synth.split import split
 
 
@@ -23,8 +23,8 @@ def test_category_mismatch_costs_one_full_range(adult):
 def test_copies_fail_holdout_passes(adult):
     train, holdout = split(adult, holdout=0.5, seed=0)  # equal sizes: no subsampling of train
     copied = train.sample(len(holdout), random_state=0)
-    assert dcr_share(copied, train, holdout)["dcr_share"] > 0.9
-    fresh = dcr_share(holdout.sample(frac=1.0, random_state=1), train, holdout.iloc[::-1])
+    assert dcr_figures(copied, train, holdout)["dcr_share"] > 0.9
+    fresh = dcr_figures(holdout.sample(frac=1.0, random_state=1), train, holdout.iloc[::-1])
     assert fresh["dcr_share"] < 0.6
     assert count_copies(copied, train) == len(copied)
     assert count_copies(holdout, train) < 5  # Adult holds a few genuine duplicates
