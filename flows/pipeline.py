@@ -1,9 +1,10 @@
-"""The ``synthesize`` flow: read -> infer schema -> split -> fit -> sample -> write.
+"""The ``synthesize`` flow: read -> infer -> validate input -> split -> fit -> sample ->
+privacy gate -> validate output -> report -> publish (or quarantine).
 
 Tasks wrap library calls. Only tasks that touch the outside world (reading the source, writing
 outputs) retry, with backoff, and only on transient errors: a bad input fails at once with its
-one-line message. Tasks take and return small objects or paths; DataFrames pass between tasks in
-process with caching off (Prefect cannot key a cache on a DataFrame reliably).
+one-line message. DataFrames pass between tasks in process with caching off (Prefect cannot key
+a cache on a DataFrame reliably); scheduled runs cache by file fingerprint instead.
 """
 
 from __future__ import annotations
@@ -18,15 +19,22 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from synth import io, models
-from synth.errors import GateFailed, SynthError
+from synth.errors import GateFailed, SynthError, ValidationFailed
+from synth.evaluation.fidelity import evaluate_fidelity
+from synth.evaluation.utility import tstr_auc
 from synth.jobs import Job
 from synth.manifest import build_manifest
 from synth.models.base import Progress
 from synth.privacy import gate as privacy
+from synth.privacy.rare import RARE_TOKEN
+from synth.report.data import build_report_data
+from synth.report.html import render
 from synth.runs import RunFolder
 from synth.sampling import sample_table
 from synth.schema import Schema, infer_schema
 from synth.split import split
+from synth.validation.checks import Validation, validate_frame
+from synth.validation.suites import load_suite, profile_suite, save_suite
 
 
 def _transient(task, task_run, state) -> bool:
@@ -70,6 +78,24 @@ def infer(table: io.Table, job: Job) -> Schema:
     )
 
 
+@task(name="validate input", cache_policy=NO_CACHE)
+def validate_input(table: io.Table, schema: Schema, job: Job, run: RunFolder):
+    """Check the input against the job's suite before any training (drift stops the run)."""
+    if job.validation.suite:
+        suite = load_suite(job.validation.suite)
+    else:
+        path = save_suite(profile_suite(table.frame, schema, job.name), "suite", run.path("validation"))
+        suite = load_suite(str(path))
+    result = validate_frame(table.frame, suite, docs_dir=run.path("validation/input"), label="input")
+    if not result.success:
+        lines = "; ".join(o.line() for o in result.failed[:5])
+        more = f" (and {len(result.failed) - 5} more)" if len(result.failed) > 5 else ""
+        raise ValidationFailed(
+            f"{table.source}: input failed suite '{suite.name}' before training: {lines}{more}"
+        )
+    return suite, result
+
+
 @task(name="split holdout", cache_policy=NO_CACHE)
 def split_holdout(frame: pd.DataFrame, job: Job) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep a real holdout that the model never sees."""
@@ -77,9 +103,7 @@ def split_holdout(frame: pd.DataFrame, job: Job) -> tuple[pd.DataFrame, pd.DataF
 
 
 @task(name="fit model", cache_policy=NO_CACHE)
-def fit_model(
-    train: pd.DataFrame, schema: Schema, job: Job, model_dir: Path, progress: Progress | None
-):
+def fit_model(train: pd.DataFrame, schema: Schema, job: Job, model_dir: Path, progress: Progress | None):
     """Fit the job's model on the training rows and save it."""
     params = dict(job.model.params)
     params.setdefault("seed", job.seed)
@@ -101,17 +125,85 @@ def privacy_gate(synthetic, train, holdout, schema: Schema, job: Job):
     return privacy.gate(synthetic, train, holdout, schema, job.privacy, seed=job.seed)
 
 
+@task(name="validate output", cache_policy=NO_CACHE)
+def validate_output(synthetic: pd.DataFrame, suite, run: RunFolder, job: Job) -> Validation:
+    """The same suite on the synthetic rows.
+
+    Their count is asked for, so it is not checked; the gate's rare-value token is allowed.
+    """
+    return validate_frame(
+        synthetic,
+        suite,
+        docs_dir=run.path("validation/output"),
+        label="output",
+        skip=("expect_table_row_count_to_be_between",),
+        allow=(RARE_TOKEN,) if job.privacy.rare_mode == "token" else (),
+    )
+
+
+@task(name="evaluate", cache_policy=NO_CACHE)
+def evaluate(train, holdout, synthetic, schema: Schema, job: Job) -> tuple[dict, dict]:
+    """Fidelity figures and the report's aggregates."""
+    fidelity = evaluate_fidelity(train, synthetic, schema)
+    figures: dict[str, Any] = {
+        "column_shapes": fidelity.column_shapes,
+        "pair_trends": fidelity.pair_trends,
+    }
+    if job.target and job.target in synthetic:
+        modelled = [c.name for c in schema.modelled]
+        figures["tstr_auc"] = tstr_auc(synthetic[modelled], holdout[modelled], job.target, seed=job.seed)
+        figures["real_train_auc"] = tstr_auc(train[modelled], holdout[modelled], job.target, seed=job.seed)
+    return figures, build_report_data(train, holdout, synthetic, schema)
+
+
 @task(name="write outputs", cache_policy=NO_CACHE, **IO_RETRIES)
-def write_outputs(synthetic: pd.DataFrame, manifest: dict, run: RunFolder, publish: bool) -> Path:
-    """Write Parquet and manifest into the work folder, then publish it or quarantine it."""
+def write_outputs(synthetic: pd.DataFrame, manifest: dict, report: dict, run: RunFolder, publish: bool):
+    """Write Parquet, manifest and report into the work folder, then publish or quarantine."""
     io.write_parquet(synthetic, run.path("synthetic.parquet"))
     io.write_json(manifest, run.path("manifest.json"))
+    io.write_json(report, run.path("report.json"))
+    io.write_text(render(manifest, report), run.path("report.html"))
     return run.publish() if publish else run.quarantine_run()
+
+
+def publish_artifacts(manifest: dict, run_dir: Path) -> None:
+    """A Markdown summary and a table of figures on the Prefect flow run."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    privacy_checks = manifest.get("privacy", {}).get("checks", [])
+    rows = [
+        {
+            "check": c["name"],
+            "figure": round(c["figure"], 4),
+            "threshold": c["threshold"],
+            "passed": c["passed"],
+        }
+        for c in privacy_checks
+    ]
+    rows += [
+        {"check": k, "figure": round(v, 4), "threshold": None, "passed": None}
+        for k, v in manifest.get("fidelity", {}).items()
+    ]
+    create_table_artifact(table=rows, key="synth-figures", description="fidelity and privacy figures")
+    validation = manifest.get("validation", {})
+    markdown = "\n".join(
+        [
+            f"# synth run `{manifest['run_id']}` · {manifest['job']['name']}",
+            "",
+            f"- run folder: `{run_dir}` (report: `report.html`)",
+            f"- rows: {manifest['rows']['train']:,} train, {manifest['rows']['synthetic']:,} synthetic",
+            f"- input validation: {'pass' if validation.get('input', {}).get('success') else 'FAIL'}",
+            f"- privacy gate: {'pass' if manifest.get('privacy', {}).get('passed') else 'FAIL'}",
+            f"- output validation: {'pass' if validation.get('output', {}).get('success', True) else 'FAIL'}",
+            *[f"- {k.replace('_', ' ')}: {v:.4f}" for k, v in manifest.get("fidelity", {}).items()],
+        ]
+    )
+    create_markdown_artifact(markdown=markdown, key="synth-summary", description="synth run summary")
 
 
 @flow(name="synthesize", log_prints=False)
 def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
-    """Run one ``synthesize`` job end to end; a failure leaves no partial output."""
+    """Run one ``synthesize`` job end to end; a failure leaves nothing where readers look."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -125,10 +217,12 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
     lap("read")
     schema = infer(table, job)
     lap("schema")
-    train, holdout = split_holdout(table.frame, job)
-    lap("split")
     run = RunFolder.create(job.output_dir())
     try:
+        suite, input_check = validate_input(table, schema, job, run)
+        lap("validate_input")
+        train, holdout = split_holdout(table.frame, job)
+        lap("split")
         model = fit_model(train, schema, job, run.path("model"), progress)
         lap("fit")
         rows = job.rows or len(train)
@@ -136,6 +230,14 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
         lap("sample")
         synthetic, verdict = privacy_gate(synthetic, train, holdout, schema, job)
         lap("privacy")
+        output_check = validate_output(synthetic, suite, run, job) if job.validation.output else None
+        lap("validate_output")
+        fidelity, report = evaluate(train, holdout, synthetic, schema, job)
+        lap("evaluate")
+        publish = verdict.passed and (output_check is None or output_check.success)
+        validation = {"input": _relative(input_check.to_dict(), run)}
+        if output_check is not None:
+            validation["output"] = _relative(output_check.to_dict(), run)
         manifest = build_manifest(
             job=job.model_dump(mode="json", by_alias=True),
             run_id=run.run_id,
@@ -146,7 +248,8 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
                 "input": len(table.frame),
                 "train": len(train),
                 "holdout": len(holdout),
-                "synthetic": rows,
+                "sampled": rows,
+                "synthetic": len(synthetic),
             },
             model={"name": model.name, "params": model.params(), **_history(model)},
             seed=job.seed,
@@ -155,14 +258,34 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
                 "synthetic": "synthetic.parquet",
                 "model": "model/",
                 "manifest": "manifest.json",
+                "report": "report.html",
+                "validation": "validation/",
             },
+            extra={"privacy": verdict.to_dict(), "validation": validation, "fidelity": fidelity},
         )
-        run_dir = write_outputs(synthetic, manifest, run)
+        run_dir = write_outputs(synthetic, manifest, report, run, publish)
     except BaseException:
         run.discard()
         raise
     lap("write")
+    publish_artifacts(manifest, run_dir)
+    if not verdict.passed:
+        raise GateFailed(
+            f"{verdict.summary()}; nothing published, the run is in {run_dir}",
+            verdict.to_dict()["checks"],
+        )
+    if not publish:
+        lines = "; ".join(o.line() for o in output_check.failed[:5])
+        raise GateFailed(
+            f"synthetic output failed suite '{suite.name}': {lines}; nothing published, see {run_dir}"
+        )
     return RunResult(run_dir, manifest, timings)
+
+
+def _relative(result: dict, run: RunFolder) -> dict:
+    if result.get("docs"):
+        result["docs"] = str(Path(result["docs"]).relative_to(run.work.resolve()))
+    return result
 
 
 def _history(model) -> dict:

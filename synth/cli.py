@@ -6,6 +6,7 @@ traceback; anything else is a bug and shows its traceback.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from contextlib import contextmanager
@@ -54,6 +55,21 @@ def _progress_bar():
         yield update
 
 
+class _NoTracebackForSynthErrors(logging.Filter):
+    """Prefect logs a failed run's exception with its traceback; ours are one-line messages."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], SynthError):
+            record.exc_info, record.exc_text = None, None
+            record.msg, record.args = record.getMessage().split("\nTraceback")[0], ()
+        return True
+
+
+def _quiet_prefect_tracebacks() -> None:
+    for name in ("prefect.flow_runs", "prefect.task_runs", "prefect.flow_engine", "prefect.task_engine"):
+        logging.getLogger(name).addFilter(_NoTracebackForSynthErrors())
+
+
 def _positive(value: int | None, option: str) -> None:
     if value is not None and value < 1:
         raise JobError(f"{option} must be a positive integer, got {value}")
@@ -61,9 +77,7 @@ def _positive(value: int | None, option: str) -> None:
 
 @app.command()
 def run(
-    job_file: Annotated[
-        Path | None, typer.Argument(help="Job YAML; default: the bundled demo job.")
-    ] = None,
+    job_file: Annotated[Path | None, typer.Argument(help="Job YAML; default: the bundled demo job.")] = None,
 ) -> None:
     """Run one job through the Prefect flow: read, infer, split, fit, sample, write."""
     from synth.jobs import load_job
@@ -71,6 +85,7 @@ def run(
     job = load_job(job_file or DEMO_JOB)
     from flows.pipeline import synthesize
 
+    _quiet_prefect_tracebacks()
     with _progress_bar() as progress:
         result = synthesize(job, progress=progress)
     _summary(result)
@@ -83,11 +98,17 @@ def _summary(result) -> None:
     table = Table(title=f"synth run · {manifest['job']['name']}", show_header=False)
     table.add_row("run folder", str(result.run_dir))
     table.add_row("input", f"{manifest['input']['source']} ({manifest['rows']['input']:,} rows)")
-    table.add_row(
-        "train / holdout", f"{manifest['rows']['train']:,} / {manifest['rows']['holdout']:,}"
-    )
+    table.add_row("train / holdout", f"{manifest['rows']['train']:,} / {manifest['rows']['holdout']:,}")
     table.add_row("model", f"{manifest['model']['name']} (seed {manifest['seed']})")
     table.add_row("synthetic rows", f"{manifest['rows']['synthetic']:,}")
+    for name, value in manifest.get("fidelity", {}).items():
+        table.add_row(name.replace("_", " "), f"{value:.4f}")
+    table.add_row("privacy gate", "pass" if manifest.get("privacy", {}).get("passed") else "FAIL")
+    validation = manifest.get("validation", {})
+    for side in ("input", "output"):
+        if side in validation:
+            table.add_row(f"{side} validation", "pass" if validation[side]["success"] else "FAIL")
+    table.add_row("report", str(result.run_dir / "report.html"))
     for stage, seconds in manifest["timings_seconds"].items():
         table.add_row(f"time: {stage}", f"{seconds:.1f} s")
     out.print(table)
@@ -95,20 +116,16 @@ def _summary(result) -> None:
 
 @app.command()
 def fit(
-    source: Annotated[
-        str, typer.Argument(help="CSV file, Parquet file/folder, or SQLAlchemy URL.")
-    ],
+    source: Annotated[str, typer.Argument(help="CSV file, Parquet file/folder, or SQLAlchemy URL.")],
     model: Annotated[str, typer.Option(help="gaussian_copula, ctgan, tvae or vae.")] = "vae",
-    out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder to save the fitted model in.")
-    ] = Path("model"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to save the fitted model in.")] = Path(
+        "model"
+    ),
     epochs: Annotated[int | None, typer.Option(help="Training epochs (deep models).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     table: Annotated[str | None, typer.Option(help="SQL table to read.")] = None,
     query: Annotated[str | None, typer.Option(help="SQL query to read.")] = None,
-    drop: Annotated[
-        list[str] | None, typer.Option(help="Column to leave out (repeatable).")
-    ] = None,
+    drop: Annotated[list[str] | None, typer.Option(help="Column to leave out (repeatable).")] = None,
     encoding: Annotated[str, typer.Option(help="Text encoding of a CSV file.")] = "utf-8",
     device: Annotated[str | None, typer.Option(help="vae only: auto, cpu or cuda.")] = None,
 ) -> None:
@@ -183,7 +200,12 @@ def privacy(
             raise JobError(f"{location}: column '{missing[0]}' of {real} is missing")
         frames[label] = frame
     result = evaluate(
-        frames["synthetic"], train.frame, frames["holdout"], schema, PrivacyConfig(attacks=attacks), seed=seed
+        frames["synthetic"],
+        train.frame,
+        frames["holdout"],
+        schema,
+        PrivacyConfig(attacks=attacks),
+        seed=seed,
     )
     if report:
         io.write_text(gate_markdown(result), report)
@@ -208,15 +230,75 @@ def _print_checks(result) -> None:
 
 
 @app.command()
+def expect(
+    source: Annotated[str, typer.Argument(help="A real table (CSV, Parquet or SQL URL).")],
+    name: Annotated[str, typer.Option(help="Suite name: writes expectations/NAME.json.")],
+    folder: Annotated[Path | None, typer.Option("--dir", help="Folder instead of expectations/.")] = None,
+    table: Annotated[str | None, typer.Option(help="SQL table to read.")] = None,
+    query: Annotated[str | None, typer.Option(help="SQL query to read.")] = None,
+) -> None:
+    """Profile a real table into a Great Expectations suite (edit it to add business rules)."""
+    from synth import io
+    from synth.schema import infer_schema
+    from synth.validation.suites import load_suite, profile_suite, save_suite
+
+    data = io.read(io.Source(source, table, query))
+    schema = infer_schema(data.frame, table=data.name, source=data.source)
+    path = save_suite(profile_suite(data.frame, schema, name), name, folder)
+    count = len(load_suite(str(path)).expectations)
+    out.print(f"wrote {count} expectations to {path}")
+
+
+@app.command()
+def validate(
+    source: Annotated[str, typer.Argument(help="The table to validate.")],
+    suite: Annotated[str, typer.Option(help="Suite name in expectations/, or a JSON path.")],
+) -> None:
+    """Validate a table against a suite; non-zero exit and one line per failed expectation."""
+    from synth import io
+    from synth.errors import GateFailed
+    from synth.validation.checks import validate_frame
+    from synth.validation.suites import load_suite
+
+    loaded = load_suite(suite)
+    data = io.read(source)
+    result = validate_frame(data.frame, loaded)
+    if result.success:
+        out.print(f"{source}: all {len(result.outcomes)} expectations of '{loaded.name}' passed")
+        return
+    for outcome in result.failed:
+        err.print(f"{source}: {outcome.line()}", highlight=False, soft_wrap=True)
+    raise GateFailed(
+        f"{source}: {len(result.failed)} of {len(result.outcomes)} expectations failed",
+        [vars(o) for o in result.failed],
+    )
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (output/<job>/<run-id>).")],
+) -> None:
+    """Re-render a run's report.html from its manifest and aggregates."""
+    import json
+
+    from synth import io
+    from synth.report.html import render
+
+    files = {name: run_dir / f"{name}.json" for name in ("manifest", "report")}
+    for path in files.values():
+        if not path.is_file():
+            raise JobError(f"{run_dir}: not a run folder ({path.name} is missing)")
+    manifest, data = (json.loads(files[name].read_text()) for name in ("manifest", "report"))
+    path = io.write_text(render(manifest, data), run_dir / "report.html")
+    out.print(f"report: {path}")
+
+
+@app.command()
 def bench(
     data: Annotated[str, typer.Option(help="adult, berka-loans, or a CSV/Parquet path.")] = "adult",
-    models: Annotated[
-        str, typer.Option(help="Comma-separated models.")
-    ] = "gaussian_copula,ctgan,tvae,vae",
+    models: Annotated[str, typer.Option(help="Comma-separated models.")] = "gaussian_copula,ctgan,tvae,vae",
     target: Annotated[str | None, typer.Option(help="Column for TSTR ROC-AUC.")] = None,
-    out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder for bench-<data>.md/.json.")
-    ] = Path("bench"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for bench-<data>.md/.json.")] = Path("bench"),
     epochs: Annotated[
         int | None, typer.Option(help="Override every deep model's epochs (smoke runs).")
     ] = None,
@@ -229,9 +311,7 @@ def bench(
     names = [m.strip() for m in models.split(",") if m.strip()]
     unknown = [m for m in names if m not in MODEL_NAMES]
     if unknown:
-        raise JobError(
-            f"--models: unknown model '{unknown[0]}'; choose from {', '.join(MODEL_NAMES)}"
-        )
+        raise JobError(f"--models: unknown model '{unknown[0]}'; choose from {', '.join(MODEL_NAMES)}")
     _positive(epochs, "--epochs")
     params = {m: {"epochs": epochs} for m in names if epochs and m != "gaussian_copula"}
     dataset = load_dataset(data)
@@ -264,9 +344,7 @@ def _parse_conditions(pairs: list[str], schema) -> dict:
                 else value
             )
         except ValueError:
-            raise JobError(
-                f"--condition: '{value}' is not a {kind.value} value for '{name}'"
-            ) from None
+            raise JobError(f"--condition: '{value}' is not a {kind.value} value for '{name}'") from None
         conditions[name] = parsed
     return conditions
 
@@ -285,9 +363,7 @@ def main() -> None:
         import click
 
         if isinstance(error, click.ClickException):
-            err.print(
-                f"[bold red]error:[/] {error.format_message()}", highlight=False, soft_wrap=True
-            )
+            err.print(f"[bold red]error:[/] {error.format_message()}", highlight=False, soft_wrap=True)
             sys.exit(error.exit_code)
         raise
 

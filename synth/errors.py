@@ -41,3 +41,9 @@ class GateFailed(SynthError):
     def __init__(self, message: str, checks: list[dict] | None = None) -> None:
         super().__init__(message)
         self.checks = checks or []
+
+
+class ValidationFailed(SynthError):
+    """A table broke its expectation suite (input drift, or a bad synthetic output)."""
+
+    exit_code = 4

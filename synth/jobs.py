@@ -69,6 +69,15 @@ class SchemaSpec(_Strict):
         return {k: ColumnOverride(kind=v.kind, pii=v.pii) for k, v in self.columns.items()}
 
 
+class ValidationSpec(_Strict):
+    """Which expectation suite guards the input and the output."""
+
+    suite: str | None = Field(
+        default=None, description="name in expectations/ or a JSON path; default: profile the input"
+    )
+    output: bool = True
+
+
 class Job(_Strict):
     """A ``synthesize`` job: read, infer, split, fit, sample, write."""
 
@@ -76,14 +85,14 @@ class Job(_Strict):
     type: Literal["synthesize"] = "synthesize"
     input: InputSpec
     model: ModelSpec
-    rows: int | None = Field(
-        default=None, gt=0, description="rows to sample; default: as many as trained on"
-    )
+    rows: int | None = Field(default=None, gt=0, description="rows to sample; default: as many as trained on")
     seed: int = Field(default=0, ge=0)
     holdout: float = Field(default=0.2, gt=0, lt=0.5)
     output: str | None = None
     schema_: SchemaSpec = Field(default_factory=SchemaSpec, alias="schema")
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    validation: ValidationSpec = Field(default_factory=ValidationSpec)
+    target: str | None = Field(default=None, description="column for the TSTR figure in the report")
     schedule: str | None = None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -118,12 +127,13 @@ def load_job(path: str | Path) -> Job:
     if not isinstance(payload, dict):
         raise JobError(f"{path}: a job file must be a mapping of keys to values")
     job = parse_job(payload, where=str(path))
+    suite = job.validation.suite
+    if suite and (suite.endswith(".json") or "/" in suite) and not Path(suite).is_absolute():
+        job.validation.suite = str(path.parent / suite)
     if not job.input.path.startswith(("sqlite:", "postgresql", "postgres:", "mysql")):
-        resolved = (
-            (path.parent / job.input.path) if not Path(job.input.path).is_absolute() else None
-        )
+        resolved = (path.parent / job.input.path) if not Path(job.input.path).is_absolute() else None
         if resolved is not None:
-            job.input.path = str(resolved)
+            job.input.path = str(resolved.resolve())
     elif job.input.path.startswith("sqlite:///") and not job.input.path.startswith("sqlite:////"):
         job.input.path = "sqlite:///" + str(path.parent / job.input.path[len("sqlite:///") :])
     return job

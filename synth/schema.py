@@ -146,9 +146,7 @@ def infer_schema(
 def _infer_column(name: str, values: pd.Series, override: ColumnOverride, where: str) -> Column:
     present = values.dropna()
     if present.empty:
-        raise SchemaError(
-            f"{where}column '{name}' is entirely null; drop it (job 'drop:' or --drop)"
-        )
+        raise SchemaError(f"{where}column '{name}' is entirely null; drop it (job 'drop:' or --drop)")
     nullable = bool(values.isna().any())
     kind = override.kind or _infer_kind(name, values, present, where)
     pii = override.pii

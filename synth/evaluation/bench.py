@@ -66,13 +66,7 @@ class BenchResult:
         """The benchmark table as Markdown."""
 
         def fmt(value, digits=3):
-            return (
-                "-"
-                if value is None
-                else f"{value:.{digits}f}"
-                if isinstance(value, float)
-                else str(value)
-            )
+            return "-" if value is None else f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
         lines = [
             f"## synth bench: {self.dataset} "
@@ -154,9 +148,7 @@ def run_bench(
         )
         if target:
             result.tstr_auc = tstr_auc(synthetic, holdout[modelled], target, seed=seed)
-        result.dcr_share = dcr_figures(synthetic, train[modelled], holdout[modelled], seed=seed)[
-            "dcr_share"
-        ]
+        result.dcr_share = dcr_figures(synthetic, train[modelled], holdout[modelled], seed=seed)["dcr_share"]
         result.copies = count_copies(synthetic, train, modelled)
         results.append(result)
     return BenchResult(

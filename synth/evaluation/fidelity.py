@@ -147,14 +147,15 @@ def evaluate_fidelity(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schem
 
 def sdmetrics_quality(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema) -> dict:
     """SDMetrics' own QualityReport figures, reported beside ours (see module docstring)."""
-    from sdmetrics.reports.single_table import QualityReport
+    from sdmetrics.reports import QualityReport
 
     from synth.models.sdv import sdv_metadata
 
     names = [c.name for c in schema.modelled]
-    metadata = sdv_metadata(schema).to_dict()["tables"][schema.table]
+    metadata = sdv_metadata(schema).to_dict()
     report = QualityReport()
-    report.generate(real[names], synthetic[names], metadata, verbose=False)
+    table = schema.table
+    report.generate({table: real[names]}, {table: synthetic[names]}, metadata, verbose=False)
     properties = report.get_properties().set_index("Property")["Score"]
     return {
         "column_shapes": float(properties.get("Column Shapes", np.nan)),

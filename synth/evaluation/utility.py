@@ -10,9 +10,7 @@ from sklearn.metrics import roc_auc_score
 def _features(frame: pd.DataFrame, target: str, categories: dict[str, list]) -> pd.DataFrame:
     x = frame.drop(columns=[target]).copy()
     for name, levels in categories.items():
-        x[name] = pd.Categorical(
-            x[name].astype(object).where(x[name].notna(), None), categories=levels
-        )
+        x[name] = pd.Categorical(x[name].astype(object).where(x[name].notna(), None), categories=levels)
     for name in x.columns:
         if pd.api.types.is_datetime64_any_dtype(x[name]):
             x[name] = x[name].astype("int64").astype(float)
@@ -39,8 +37,7 @@ def tstr_auc(
         for name in test.columns
         if name != target
         and not (
-            pd.api.types.is_numeric_dtype(test[name])
-            or pd.api.types.is_datetime64_any_dtype(test[name])
+            pd.api.types.is_numeric_dtype(test[name]) or pd.api.types.is_datetime64_any_dtype(test[name])
         )
     }
     for frame in (train, test):
@@ -70,7 +67,5 @@ def tstr_auc(
             return 0.5
         return float(roc_auc_score(y_test_raw == positive, proba[:, learned.index(positive)]))
     columns = [learned.index(c) if c in learned else None for c in classes]
-    scores = np.column_stack(
-        [proba[:, i] if i is not None else np.zeros(len(x_test)) for i in columns]
-    )
+    scores = np.column_stack([proba[:, i] if i is not None else np.zeros(len(x_test)) for i in columns])
     return float(roc_auc_score(y_test_raw, scores, multi_class="ovr", labels=classes))

@@ -92,9 +92,7 @@ def save(model: Synthesizer, directory: Path) -> Path:
         temporary.mkdir(parents=True)
         model.save_files(temporary)
         header = {"model": model.name, "params": model.params(), "schema": model.schema.to_dict()}
-        (temporary / MODEL_FILE).write_text(
-            json.dumps(header, indent=2, sort_keys=True, default=str)
-        )
+        (temporary / MODEL_FILE).write_text(json.dumps(header, indent=2, sort_keys=True, default=str))
         if directory.exists():
             shutil.rmtree(directory)
     return directory
@@ -114,6 +112,4 @@ def load(directory: Path) -> Synthesizer:
     registry = _registry()
     if name not in registry:
         raise ModelError(f"{header_file}: unknown model '{name}'")
-    return registry[name].load_files(
-        directory, header["params"], Schema.from_dict(header["schema"])
-    )
+    return registry[name].load_files(directory, header["params"], Schema.from_dict(header["schema"]))

@@ -162,9 +162,7 @@ class ColumnCode:
         binned = (tokens >= self.n_exact) & (tokens < self.n_exact + self.n_bins)
         if binned.any():
             grid = np.asarray(self.grid, dtype=float)
-            position = (
-                tokens[binned] - self.n_exact + rng.random(int(binned.sum()))
-            ) * self.per_bin
+            position = (tokens[binned] - self.n_exact + rng.random(int(binned.sum()))) * self.per_bin
             x[binned] = np.interp(position, np.arange(len(grid)), grid)
         if self.integral:
             x = np.round(x)
@@ -263,9 +261,7 @@ class TableCode:
 
     def decode(self, tokens: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
         """Decode a token matrix back into a table of the modelled columns."""
-        return pd.DataFrame(
-            {c.name: c.decode(tokens[:, i], rng) for i, c in enumerate(self.columns)}
-        )
+        return pd.DataFrame({c.name: c.decode(tokens[:, i], rng) for i, c in enumerate(self.columns)})
 
     def column(self, name: str) -> tuple[int, ColumnCode]:
         """Position and encoding of a modelled column; :class:`ModelError` if unknown."""
@@ -284,9 +280,7 @@ class TableCode:
         return cls([ColumnCode(**c) for c in payload["columns"]])
 
 
-def fit_table(
-    frame: pd.DataFrame, schema: Schema, config: EncodingConfig | None = None
-) -> TableCode:
+def fit_table(frame: pd.DataFrame, schema: Schema, config: EncodingConfig | None = None) -> TableCode:
     """Fit the encodings of every modelled column of ``schema`` on a real table."""
     config = config or EncodingConfig()
     return TableCode([fit_column(frame[c.name], c, config) for c in schema.modelled])

@@ -65,6 +65,9 @@ class VAEConfig:
     n_bins: int = 32
     device: str = "auto"
     seed: int = 0
+    dp_epsilon: float | None = None  # train with DP-SGD to this budget (see synth.models.dp)
+    dp_delta: float | None = None  # default: 1 / rows^1.1
+    dp_max_grad_norm: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "d_model", "d_latent", "n_components", "n_bins"):
@@ -72,6 +75,8 @@ class VAEConfig:
                 raise ModelError(f"vae: {name} must be at least 1")
         if not 0 <= self.val_share < 0.5:
             raise ModelError("vae: val_share must be in [0, 0.5)")
+        if self.dp_epsilon is not None and self.dp_epsilon <= 0:
+            raise ModelError("vae: dp_epsilon must be positive")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise ModelError(f"vae: device must be auto, cpu or cuda, not '{self.device}'")
 
@@ -83,9 +88,7 @@ class Block(nn.Module):
         super().__init__()
         self.norm = nn.LayerNorm(d)
         # one dropout site per block (its output): drawing masks is ~40 % of a CPU step
-        self.ff = nn.Sequential(
-            nn.Linear(d, 2 * d), nn.GELU(), nn.Linear(2 * d, d), nn.Dropout(dropout)
-        )
+        self.ff = nn.Sequential(nn.Linear(d, 2 * d), nn.GELU(), nn.Linear(2 * d, d), nn.Dropout(dropout))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.ff(self.norm(x))
@@ -126,11 +129,7 @@ class TabularVAE(nn.Module):
     def prior_log_prob(self, z: torch.Tensor) -> torch.Tensor:
         std = self.prior_logstd.clamp(-7, 3).exp()  # (K, L)
         diff = (z[:, None, :] - self.prior_mean) / std  # (B, K, L)
-        log_n = (
-            -0.5 * diff.pow(2).sum(-1)
-            - std.log().sum(-1)
-            - 0.5 * z.shape[1] * math.log(2 * math.pi)
-        )
+        log_n = -0.5 * diff.pow(2).sum(-1) - std.log().sum(-1) - 0.5 * z.shape[1] * math.log(2 * math.pi)
         return torch.logsumexp(F.log_softmax(self.prior_logits, 0) + log_n, dim=1)  # (B,)
 
     def sample_prior(self, n: int, generator: torch.Generator) -> torch.Tensor:
@@ -147,6 +146,10 @@ class TabularVAE(nn.Module):
         return F.linear(y, self.head.weight[start:stop], self.head.bias[start:stop])
 
     # -------------------------------------------------------------- training
+    def forward(self, tokens: torch.Tensor, order_keys: torch.Tensor, beta: float) -> tuple:
+        """The loss (so ``torch.func.functional_call`` can compute per-sample gradients)."""
+        return self.loss(tokens, order_keys, beta)
+
     def loss(self, tokens: torch.Tensor, order_keys: torch.Tensor, beta: float) -> tuple:
         """Negative ELBO per row, with the decoder reading columns in ``order_keys`` order.
 
@@ -243,7 +246,10 @@ class VAEModel:
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(cfg.seed)
             self.net = TabularVAE(self.code.vocab_sizes, cfg).to(device)
-            self._train(tokens, device, progress)
+            if cfg.dp_epsilon is None:
+                self._train(tokens, device, progress)
+            else:
+                self._train_private(tokens, device, progress)
         self.history["fit_seconds"] = time.perf_counter() - started
 
     def _train(self, tokens: torch.Tensor, device: torch.device, progress: Progress | None) -> None:
@@ -298,11 +304,40 @@ class VAEModel:
             net.load_state_dict(best_state)
         self.history["best_val_loss"] = best
 
+    def _train_private(self, tokens: torch.Tensor, device: torch.device, progress) -> None:
+        """DP-SGD on every row (no validation split: early stopping would spend privacy)."""
+        from synth.models.dp import train_dp
+
+        cfg = self.config
+        generator = torch.Generator().manual_seed(cfg.seed)
+        canonical = torch.arange(tokens.shape[1], dtype=torch.float32, device=device)
+        delta = cfg.dp_delta or 1 / len(tokens) ** 1.1
+        result = train_dp(
+            self.net,
+            tokens,
+            target_epsilon=cfg.dp_epsilon,
+            target_delta=delta,
+            epochs=cfg.epochs,
+            batch_size=cfg.batch_size,
+            lr=cfg.lr,
+            max_grad_norm=cfg.dp_max_grad_norm,
+            beta=cfg.beta,
+            generator=generator,
+            order_keys=lambda n: self._order_keys(n, canonical, generator, device),
+            progress=progress,
+        )
+        self.history.update(
+            dp_epsilon_spent=result.epsilon,
+            dp_epsilon_target=cfg.dp_epsilon,
+            dp_delta=delta,
+            dp_noise_multiplier=result.noise_multiplier,
+            dp_steps=result.steps,
+            dp_sample_rate=result.sample_rate,
+        )
+
     def _order_keys(self, n, canonical, generator, device) -> torch.Tensor:
         random_keys = torch.rand(n, len(canonical), generator=generator).to(device)
-        use_random = (torch.rand(n, 1, generator=generator) < self.config.any_order_share).to(
-            device
-        )
+        use_random = (torch.rand(n, 1, generator=generator) < self.config.any_order_share).to(device)
         return torch.where(use_random, random_keys * len(canonical), canonical.expand(n, -1))
 
     @torch.no_grad()

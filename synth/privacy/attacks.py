@@ -69,15 +69,23 @@ def anonymeter_risks(
         risks.append(_risk("singling_out", singling.risk()))
         half = len(columns) // 2
         linkability = LinkabilityEvaluator(
-            ori, syn, aux_cols=(columns[:half], columns[half:]), n_attacks=n_attacks,
-            n_neighbors=10, control=control,
+            ori,
+            syn,
+            aux_cols=(columns[:half], columns[half:]),
+            n_attacks=n_attacks,
+            n_neighbors=10,
+            control=control,
         )
         linkability.evaluate(n_jobs=1)
         risks.append(_risk("linkability", linkability.risk()))
         secret = secret or columns[-1]
         inference = InferenceEvaluator(
-            ori, syn, aux_cols=[c for c in columns if c != secret], secret=secret,
-            n_attacks=n_attacks, control=control,
+            ori,
+            syn,
+            aux_cols=[c for c in columns if c != secret],
+            secret=secret,
+            n_attacks=n_attacks,
+            control=control,
         )
         inference.evaluate(n_jobs=1)
         risks.append(_risk("attribute_inference", inference.risk()))

@@ -23,16 +23,12 @@ def _row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return pd.util.hash_pandas_object(pd.DataFrame(normal), index=False).to_numpy()
 
 
-def copy_mask(
-    synthetic: pd.DataFrame, train: pd.DataFrame, columns: list[str] | None = None
-) -> np.ndarray:
+def copy_mask(synthetic: pd.DataFrame, train: pd.DataFrame, columns: list[str] | None = None) -> np.ndarray:
     """Boolean mask of synthetic rows equal to some training row on ``columns`` (default: all)."""
     columns = columns or [c for c in synthetic.columns if c in train.columns]
     return np.isin(_row_hashes(synthetic, columns), _row_hashes(train, columns))
 
 
-def count_copies(
-    synthetic: pd.DataFrame, train: pd.DataFrame, columns: list[str] | None = None
-) -> int:
+def count_copies(synthetic: pd.DataFrame, train: pd.DataFrame, columns: list[str] | None = None) -> int:
     """Number of synthetic rows identical to a training row."""
     return int(copy_mask(synthetic, train, columns).sum())

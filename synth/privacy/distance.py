@@ -37,8 +37,7 @@ class RowEmbedding:
         for name in columns or list(real.columns):
             values = real[name]
             if pd.api.types.is_bool_dtype(values) or not (
-                pd.api.types.is_numeric_dtype(values)
-                or pd.api.types.is_datetime64_any_dtype(values)
+                pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)
             ):
                 top = values.astype(str).value_counts().index[:MAX_ONE_HOT]
                 categorical[name] = [str(v) for v in top]
@@ -66,9 +65,7 @@ class RowEmbedding:
             onehot = np.zeros((len(values), len(levels) + 1), dtype=np.float32)
             onehot[np.arange(len(values)), np.where(index < 0, len(levels), index)] = scale
             parts.append(onehot)
-        return (
-            np.hstack(parts).astype(np.float32) if parts else np.zeros((len(frame), 0), np.float32)
-        )
+        return np.hstack(parts).astype(np.float32) if parts else np.zeros((len(frame), 0), np.float32)
 
 
 def _floats(values: pd.Series) -> np.ndarray:
@@ -98,9 +95,7 @@ def nearest_distances(
             block = q_sq + ref_sq[r0 : r0 + ref_chunk] - 2 * q @ ref[r0 : r0 + ref_chunk].T
             top = torch.topk(block, min(k, block.shape[1]), dim=1, largest=False).values
             best = (
-                top
-                if best is None
-                else torch.topk(torch.cat([best, top], 1), k, dim=1, largest=False).values
+                top if best is None else torch.topk(torch.cat([best, top], 1), k, dim=1, largest=False).values
             )
         out[start : start + len(q)] = best.clamp_min(0).sqrt().numpy()
     return out

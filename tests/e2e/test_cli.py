@@ -46,9 +46,7 @@ def adult_full_or_sample(tmp_path_factory):
         ("ctgan", ["--epochs", "1"]),
     ],
 )
-def test_fit_sample_round_trip_adult(
-    model, extra, adult_full_or_sample, tmp_path, monkeypatch, capsys
-):
+def test_fit_sample_round_trip_adult(model, extra, adult_full_or_sample, tmp_path, monkeypatch, capsys):
     before = file_digest(adult_full_or_sample)
     code, out, err = synth(
         monkeypatch,
@@ -168,9 +166,7 @@ def test_bad_input_to_fit(case, message, tmp_path, adult, monkeypatch, capsys):
     assert code == 2
     line = " ".join(err.split())
     assert message in line and str(path.name) in line
-    assert (
-        "Traceback" not in err and len(err.strip().splitlines()) <= 2
-    )  # one message (may soft-wrap)
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 2  # one message (may soft-wrap)
     assert not (tmp_path / "m").exists()
     if digest:
         assert file_digest(path) == digest
@@ -223,9 +219,7 @@ def test_unknown_column_in_job(adult_csv, tmp_path, monkeypatch, capsys, prefect
         "schema:\n  columns:\n    salary: {kind: numeric}\n"
     )
     code, _, err = synth(monkeypatch, capsys, "run", str(job))
-    assert code == 2 and "column 'salary' named in the job is not in the input" in " ".join(
-        err.split()
-    )
+    assert code == 2 and "column 'salary' named in the job is not in the input" in " ".join(err.split())
     assert not any((tmp_path / "out").rglob("*.parquet"))
 
 

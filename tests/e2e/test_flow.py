@@ -21,6 +21,10 @@ def make_job(adult_csv, output, **extra):
             "rows": 500,
             "seed": 7,
             "output": str(output),
+            "target": "income",
+            "validation": {"suite": "adult"},
+            # a 4-epoch model on 2,400 rows: the attacks' intervals are wide, so the bound is looser
+            "privacy": {"attack_risk_max": 0.25, "n_attacks": 300},
             **extra,
         }
     )
@@ -42,11 +46,22 @@ def test_run_folder_has_everything(two_runs, adult):
     assert len(synthetic) == 500
     assert synthetic.dtypes.to_dict() == adult.dtypes.to_dict()
     manifest = json.loads((first.run_dir / "manifest.json").read_text())
-    assert manifest["rows"] == {"input": 3000, "train": 2400, "holdout": 600, "synthetic": 500}
+    assert manifest["rows"] == {
+        "input": 3000,
+        "train": 2400,
+        "holdout": 600,
+        "sampled": 500,
+        "synthetic": 500,
+    }
     assert manifest["input"]["fingerprint"].startswith("sha256:")
     assert manifest["model"]["name"] == "vae" and manifest["seed"] == 7
     assert {"sdv", "torch", "prefect"} <= set(manifest["versions"])
-    assert {"read", "fit", "sample"} <= set(manifest["timings_seconds"])
+    assert {"read", "fit", "sample", "privacy", "validate_input"} <= set(manifest["timings_seconds"])
+    assert manifest["privacy"]["passed"] and manifest["validation"]["input"]["success"]
+    assert {"column_shapes", "pair_trends", "tstr_auc"} <= set(manifest["fidelity"])
+    assert (first.run_dir / "report.html").exists() and (
+        first.run_dir / "validation/input/index.html"
+    ).exists()
     assert not list(output.glob(".*partial"))
 
 
@@ -57,6 +72,31 @@ def test_same_seed_writes_identical_parquet(two_runs):
     b = pd.read_parquet(second.run_dir / "synthetic.parquet")
     pd.testing.assert_frame_equal(a, b)
     assert (output / "latest").read_text().strip() == second.run_dir.name
+
+
+def test_failed_privacy_gate_quarantines_and_publishes_nothing(adult_csv, tmp_path, prefect_harness):
+    from synth.errors import GateFailed
+
+    job = make_job(adult_csv, tmp_path / "out", privacy={"dcr_share_max": 0.01, "attacks": False})
+    with pytest.raises(GateFailed, match=r"dcr_share 0\.\d+ \(must be <= 0\.01\)"):
+        synthesize(job)
+    published = [p for p in (tmp_path / "out").iterdir() if p.name != "quarantine"]
+    assert published == []
+    quarantined = list((tmp_path / "out" / "quarantine").iterdir())
+    assert len(quarantined) == 1 and (quarantined[0] / "synthetic.parquet").exists()
+    manifest = json.loads((quarantined[0] / "manifest.json").read_text())
+    assert manifest["privacy"]["passed"] is False
+
+
+def test_drifted_input_fails_before_training(adult, tmp_path, prefect_harness):
+    from synth.errors import ValidationFailed
+
+    drifted = tmp_path / "drifted.csv"
+    adult.drop(columns=["hours-per-week"]).to_csv(drifted, index=False)
+    job = make_job(drifted, tmp_path / "out")
+    with pytest.raises(ValidationFailed, match="input failed suite 'adult' before training"):
+        synthesize(job)
+    assert not list((tmp_path / "out").rglob("*")), "nothing may be written, not even a model"
 
 
 def test_failed_run_leaves_nothing(adult_csv, tmp_path, prefect_harness):
@@ -71,3 +111,55 @@ def test_failed_run_leaves_nothing(adult_csv, tmp_path, prefect_harness):
         synthesize(job)
     assert not list((tmp_path / "out").rglob("*.parquet"))
     assert not list((tmp_path / "out").glob(".*partial"))
+
+
+def test_report_renders_in_headless_chromium(two_runs):
+    """Loads the run's report in Debian's Chromium: no console errors, every plot drawn."""
+    import os
+    import shutil
+
+    from tests.conftest import ROOT
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium (.ci/run does)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    _, first, _ = two_runs
+    report = first.run_dir / "report.html"
+    shots = ROOT / "tests" / "artifacts"
+    shots.mkdir(exist_ok=True)
+    errors = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on(
+            "request",
+            lambda r: (
+                errors.append(f"network request: {r.url}")
+                if not r.url.startswith(("file:", "data:"))
+                else None
+            ),
+        )
+        page.goto(report.as_uri())
+        page.wait_for_load_state("load")
+        drawn = page.eval_on_selector_all(
+            "img.plot", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)"
+        )
+        page.screenshot(path=str(shots / "report.png"), full_page=True)
+        browser.close()
+    assert errors == []
+    assert len(drawn) >= 5 and all(drawn)
+    assert (shots / "report.png").stat().st_size > 10_000

@@ -25,9 +25,7 @@ def test_reads_table_and_query_from_postgres(postgres_url, adult):
     adult.head(300).to_sql("adult_ci", engine, index=False, if_exists="replace")
     engine.dispose()
     table = read(Source(postgres_url, table="adult_ci"))
-    query = read(
-        Source(postgres_url, query='SELECT age, "capital-gain" FROM adult_ci WHERE age < 40')
-    )
+    query = read(Source(postgres_url, query='SELECT age, "capital-gain" FROM adult_ci WHERE age < 40'))
     assert len(table.frame) == 300
     assert set(table.frame.columns) == set(adult.columns)
     assert list(query.frame.columns) == ["age", "capital-gain"]

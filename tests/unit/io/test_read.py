@@ -40,9 +40,7 @@ def test_sqlite_table_and_query(tmp_path, adult):
         adult.head(200).to_sql("people", connection, index=False)
     before = file_digest(db)
     by_table = read(Source(f"sqlite:///{db}", table="people"))
-    by_query = read(
-        Source(f"sqlite:///{db}", query="SELECT age, income FROM people WHERE age > 30")
-    )
+    by_query = read(Source(f"sqlite:///{db}", query="SELECT age, income FROM people WHERE age > 30"))
     assert len(by_table.frame) == 200
     assert list(by_query.frame.columns) == ["age", "income"]
     assert file_digest(db) == before

@@ -1,0 +1,28 @@
+import json
+
+from synth.validation.checks import validate_frame
+from synth.validation.suites import load_suite, profile_suite, save_suite
+
+
+def test_failures_are_aggregates_only_and_docs_are_built(adult, adult_schema, tmp_path):
+    path = save_suite(profile_suite(adult, adult_schema, "probe"), "probe", tmp_path)
+    suite = load_suite(str(path))
+    drifted = adult.copy()
+    drifted.loc[:99, "workclass"] = "LEAKED-SECRET-VALUE"  # a new category flood (>1 %)
+    drifted.loc[:4, "age"] = 431
+    result = validate_frame(drifted, suite, docs_dir=tmp_path / "docs")
+    assert not result.success
+    failed = {(o.column, o.expectation) for o in result.failed}
+    assert ("workclass", "expect_column_values_to_be_in_set") in failed
+    assert ("age", "expect_column_values_to_be_between") in failed
+    text = json.dumps(result.to_dict())
+    assert "LEAKED-SECRET-VALUE" not in text and "431" not in text
+    assert (tmp_path / "docs" / "index.html").exists()
+    docs = "".join(p.read_text(errors="ignore") for p in (tmp_path / "docs").rglob("*.html"))
+    assert "LEAKED-SECRET-VALUE" not in docs
+
+
+def test_dropped_column_and_changed_type_are_drift(adult, adult_schema, tmp_path):
+    suite = load_suite(str(save_suite(profile_suite(adult, adult_schema, "p"), "p", tmp_path)))
+    assert not validate_frame(adult.drop(columns=["age"]), suite).success
+    assert not validate_frame(adult.assign(age=adult["age"].astype(str)), suite).success
