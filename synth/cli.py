@@ -83,11 +83,13 @@ def run(
     from synth.jobs import load_job
 
     job = load_job(job_file or DEMO_JOB)
-    from flows.pipeline import synthesize
-
     _quiet_prefect_tracebacks()
+    if job.type == "augment":
+        from flows.augment import augment as run_flow
+    else:
+        from flows.pipeline import synthesize as run_flow
     with _progress_bar() as progress:
-        result = synthesize(job, progress=progress)
+        result = run_flow(job, progress=progress)
     _summary(result)
 
 
@@ -169,6 +171,85 @@ def sample(
         frame = sample_table(synthesizer, rows, seed=seed, conditions=conditions, progress=progress)
     io.write_parquet(frame, out_file)
     out.print(f"wrote {len(frame):,} rows to {out_file}")
+
+
+@app.command()
+def augment(
+    source: Annotated[str, typer.Argument(help="CSV file, Parquet file/folder, or SQLAlchemy URL.")],
+    target: Annotated[str, typer.Option(help="The class column to boost.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Parquet file: real + synthetic rows.")],
+    balance: Annotated[
+        bool, typer.Option("--balance", help="Bring every class to the majority's count.")
+    ] = False,
+    ratio: Annotated[
+        list[str] | None, typer.Option(help="VALUE=R: class VALUE ends at R x the majority.")
+    ] = None,
+    add: Annotated[int | None, typer.Option(help="Add N rows, shared by the classes' shortfall.")] = None,
+    model: Annotated[str, typer.Option(help="Generator (vae, or an SDV model).")] = "vae",
+    epochs: Annotated[int | None, typer.Option(help="Training epochs.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    report: Annotated[Path | None, typer.Option(help="Write the lift report (Markdown) here.")] = None,
+    seeds: Annotated[int, typer.Option(help="Seeds for the lift report.")] = 3,
+    suite: Annotated[str | None, typer.Option(help="Expectation suite for input and output.")] = None,
+    attack_risk_max: Annotated[
+        float, typer.Option(help="Privacy gate: bound on the attacks' upper 95 % risk.")
+    ] = 0.09,
+    table: Annotated[str | None, typer.Option(help="SQL table to read.")] = None,
+    query: Annotated[str | None, typer.Option(help="SQL query to read.")] = None,
+) -> None:
+    """Real rows plus synthetic rows of the boosted classes, flagged is_synthetic."""
+    import shutil
+    import tempfile
+
+    from flows.augment import augment as augment_flow
+    from synth.io import atomic_path
+    from synth.jobs import parse_job
+
+    ratios = {}
+    for item in ratio or []:
+        value, sep, number = item.rpartition("=")
+        try:
+            ratios[value] = float(number)
+        except ValueError:
+            sep = ""
+        if not sep or not value:
+            raise JobError(f"--ratio '{item}': write it as VALUE=R, e.g. yes=0.5")
+    _positive(add, "--add")
+    _positive(epochs, "--epochs")
+    params = {"epochs": epochs} if epochs else {}
+    with tempfile.TemporaryDirectory() as work:
+        job = parse_job(
+            {
+                "name": "augment",
+                "type": "augment",
+                "input": {"path": source, "table": table, "query": query},
+                "model": {"name": model, "params": params},
+                "seed": seed,
+                "output": work,
+                "validation": {"suite": suite},
+                "privacy": {"attack_risk_max": attack_risk_max},
+                "augment": {
+                    "target": target,
+                    "balance": balance,
+                    "ratio": ratios or None,
+                    "add": add,
+                    "lift": report is not None,
+                    "seeds": seeds,
+                },
+            },
+            where="synth augment",
+        )
+        _quiet_prefect_tracebacks()
+        with _progress_bar() as progress:
+            result = augment_flow(job, progress=progress)
+        with atomic_path(out_file) as temporary:
+            shutil.copyfile(result.run_dir / "augmented.parquet", temporary)
+        if report is not None:
+            with atomic_path(report) as temporary:
+                shutil.copyfile(result.run_dir / "lift.md", temporary)
+            out.print((result.run_dir / "lift.md").read_text())
+    counts = result.manifest["augment"]["class_counts"]
+    out.print(f"wrote {result.manifest['rows']['augmented']:,} rows to {out_file}: {counts}")
 
 
 @app.command()

@@ -78,11 +78,29 @@ class ValidationSpec(_Strict):
     output: bool = True
 
 
+class AugmentSpec(_Strict):
+    """An ``augment`` job: which classes of which column to boost, and the lift report."""
+
+    target: str
+    balance: bool = False
+    ratio: dict[str, float] | None = None
+    add: int | None = Field(default=None, gt=0)
+    lift: bool = True
+    seeds: int = Field(default=3, ge=1, le=20)
+    precision_at: float = Field(default=0.5, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> AugmentSpec:
+        if sum([self.balance, bool(self.ratio), self.add is not None]) != 1:
+            raise ValueError("choose exactly one of balance, ratio or add")
+        return self
+
+
 class Job(_Strict):
     """A ``synthesize`` job: read, infer, split, fit, sample, write."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    type: Literal["synthesize"] = "synthesize"
+    type: Literal["synthesize", "augment"] = "synthesize"
     input: InputSpec
     model: ModelSpec
     rows: int | None = Field(default=None, gt=0, description="rows to sample; default: as many as trained on")
@@ -93,6 +111,7 @@ class Job(_Strict):
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     validation: ValidationSpec = Field(default_factory=ValidationSpec)
     target: str | None = Field(default=None, description="column for the TSTR figure in the report")
+    augment: AugmentSpec | None = None
     schedule: str | None = None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -107,6 +126,14 @@ class Job(_Strict):
             if isinstance(data.get("model"), str):
                 data["model"] = {"name": data["model"]}
         return data
+
+    @model_validator(mode="after")
+    def _type_has_its_section(self) -> Job:
+        if self.type == "augment" and self.augment is None:
+            raise ValueError("an augment job needs an 'augment:' section (target and a mode)")
+        if self.augment is not None and self.type != "augment":
+            raise ValueError("'augment:' is only read by jobs of type augment")
+        return self
 
     def output_dir(self) -> Path:
         """Where this job's runs go."""

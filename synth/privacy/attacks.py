@@ -53,13 +53,14 @@ def anonymeter_risks(
     from anonymeter.evaluators import InferenceEvaluator, LinkabilityEvaluator, SinglingOutEvaluator
 
     rng = np.random.default_rng(seed)
+    # The original and control sets must be the same size: how easily a predicate singles out
+    # one record depends on how many records there are, so unequal sizes bias the risk.
+    size = min(len(train), len(holdout), max_rows)
 
-    def cap(frame: pd.DataFrame) -> pd.DataFrame:
-        if len(frame) <= max_rows:
-            return frame
-        return frame.iloc[rng.choice(len(frame), max_rows, replace=False)]
+    def cap(frame: pd.DataFrame, n: int) -> pd.DataFrame:
+        return frame if len(frame) <= n else frame.iloc[rng.choice(len(frame), n, replace=False)]
 
-    ori, syn, control = _prepare([cap(train), cap(synthetic), cap(holdout)], columns)
+    ori, syn, control = _prepare([cap(train, size), cap(synthetic, max_rows), cap(holdout, size)], columns)
     n_attacks = int(min(n_attacks, len(control), len(ori)))
     risks = []
     with warnings.catch_warnings():

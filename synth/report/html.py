@@ -52,7 +52,7 @@ def render(manifest: dict[str, Any], data: dict[str, Any]) -> str:
         f"<title>synth report · {_esc(manifest['job']['name'])}</title><style>{CSS}</style></head><body>",
         f"<h1>synth report · {_esc(manifest['job']['name'])}</h1>",
         f"<p class='muted'>run {_esc(manifest['run_id'])} · model {_esc(manifest['model']['name'])} · "
-        f"seed {_esc(manifest['seed'])} · {manifest['rows']['synthetic']:,} synthetic rows from "
+        f"seed {_esc(manifest['seed'])} · {manifest['rows'].get('synthetic', 0):,} synthetic rows from "
         f"{manifest['rows']['train']:,} training rows</p>",
         "<h2>Verdicts</h2><div class='verdicts'>",
         *[f"<div class='verdict'><b>{name}</b><br>{_verdict(ok)}</div>" for name, ok in gates],
@@ -85,6 +85,17 @@ def render(manifest: dict[str, Any], data: dict[str, Any]) -> str:
                 f"<p><b>{label} validation</b> ({_esc(result['suite'])}): {_verdict(result['success'])}, "
                 f"{result['evaluated']} expectations{'<ul>' + failed + '</ul>' if failed else ''}</p>"
             )
+    lift = manifest.get("lift")
+    if lift:
+        metrics = list(next(iter(lift["summary"].values())))
+        parts.append(f"<h2>Augmentation lift ({_esc(lift['seeds'])} seeds, real holdout)</h2>")
+        parts.append(
+            "<table><tr><th>training rows</th>" + "".join(f"<th>{_esc(m)}</th>" for m in metrics) + "</tr>"
+        )
+        for arm, values in lift["summary"].items():
+            cells = "".join(f"<td>{values[m]['mean']:.4f} ± {values[m]['std']:.4f}</td>" for m in metrics)
+            parts.append(f"<tr><td>{_esc(arm)}</td>{cells}</tr>")
+        parts.append(f"</table><p>{_esc(lift['verdict'])}</p>")
     parts.append("<h2>Distributions: real vs synthetic</h2><div class='grid'>")
     parts += [_img(plots.column_plot(c), f"distribution of {c['name']}") for c in data.get("columns", [])]
     parts.append("</div>")
