@@ -9,6 +9,7 @@ a cache on a DataFrame reliably); scheduled runs cache by file fingerprint inste
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from synth.privacy import gate as privacy
 from synth.privacy.rare import RARE_TOKEN
 from synth.report.data import build_report_data
 from synth.report.html import render
-from synth.runs import RunFolder
+from synth.runs import RunFolder, find_model
 from synth.sampling import sample_table
 from synth.schema import Schema, infer_schema
 from synth.split import split
@@ -103,8 +104,30 @@ def split_holdout(frame: pd.DataFrame, job: Job) -> tuple[pd.DataFrame, pd.DataF
 
 
 @task(name="fit model", cache_policy=NO_CACHE)
-def fit_model(train: pd.DataFrame, schema: Schema, job: Job, model_dir: Path, progress: Progress | None):
-    """Fit the job's model on the training rows and save it."""
+def fit_model(
+    train: pd.DataFrame,
+    schema: Schema,
+    job: Job,
+    model_dir: Path,
+    progress: Progress | None,
+    fingerprint: str | None = None,
+):
+    """Fit the job's model on the training rows and save it; reuse the model of an earlier run
+    of this job when its input fingerprint, model, seed and schema are unchanged.
+    """
+    if fingerprint:
+        previous = find_model(
+            job.output_dir(),
+            fingerprint=fingerprint,
+            model=job.model.model_dump(mode="json"),
+            seed=job.seed,
+            schema=schema.to_dict(),
+        )
+        if previous is not None:
+            shutil.copytree(previous, model_dir)
+            model = models.load(model_dir)
+            model.reused_from = str(previous.parent.name)
+            return model
     params = dict(job.model.params)
     params.setdefault("seed", job.seed)
     model = models.build(job.model.name, **params)
@@ -223,7 +246,7 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
         lap("validate_input")
         train, holdout = split_holdout(table.frame, job)
         lap("split")
-        model = fit_model(train, schema, job, run.path("model"), progress)
+        model = fit_model(train, schema, job, run.path("model"), progress, table.fingerprint)
         lap("fit")
         rows = job.rows or len(train)
         synthetic = sample(model, rows, job, progress)
@@ -251,7 +274,12 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
                 "sampled": rows,
                 "synthetic": len(synthetic),
             },
-            model={"name": model.name, "params": model.params(), **_history(model)},
+            model={
+                "name": model.name,
+                "params": model.params(),
+                "reused_from": getattr(model, "reused_from", None),
+                **_history(model),
+            },
             seed=job.seed,
             timings=timings,
             outputs={

@@ -86,6 +86,8 @@ def run(
     _quiet_prefect_tracebacks()
     if job.type == "augment":
         from flows.augment import augment as run_flow
+    elif job.type == "simulate":
+        from flows.simulate import simulate_job as run_flow
     else:
         from flows.pipeline import synthesize as run_flow
     with _progress_bar() as progress:
@@ -97,20 +99,33 @@ def _summary(result) -> None:
     from rich.table import Table
 
     manifest = result.manifest
-    table = Table(title=f"synth run · {manifest['job']['name']}", show_header=False)
+    table = Table(
+        title=f"synth run · {manifest['job']['name']} ({manifest['job']['type']})", show_header=False
+    )
     table.add_row("run folder", str(result.run_dir))
-    table.add_row("input", f"{manifest['input']['source']} ({manifest['rows']['input']:,} rows)")
-    table.add_row("train / holdout", f"{manifest['rows']['train']:,} / {manifest['rows']['holdout']:,}")
-    table.add_row("model", f"{manifest['model']['name']} (seed {manifest['seed']})")
-    table.add_row("synthetic rows", f"{manifest['rows']['synthetic']:,}")
+    table.add_row("input", manifest["input"]["source"])
+    reused = manifest["model"].get("reused_from")
+    table.add_row(
+        "model",
+        f"{manifest['model']['name']} (seed {manifest['seed']})"
+        + (f", reused from {reused}" if reused else ""),
+    )
+    for name, value in manifest["rows"].items():
+        table.add_row(f"rows: {name}", f"{value:,}")
     for name, value in manifest.get("fidelity", {}).items():
         table.add_row(name.replace("_", " "), f"{value:.4f}")
-    table.add_row("privacy gate", "pass" if manifest.get("privacy", {}).get("passed") else "FAIL")
-    validation = manifest.get("validation", {})
-    for side in ("input", "output"):
-        if side in validation:
-            table.add_row(f"{side} validation", "pass" if validation[side]["success"] else "FAIL")
-    table.add_row("report", str(result.run_dir / "report.html"))
+    for name, figures in manifest.get("risk", {}).items():
+        table.add_row(
+            f"{name}: mean / VaR 99% / ES 97.5%",
+            " / ".join(f"{figures[k]:,.0f}" for k in ("mean", "var_99", "es_97_5")),
+        )
+    if "privacy" in manifest:
+        table.add_row("privacy gate", "pass" if manifest["privacy"]["passed"] else "FAIL")
+    for side, verdict in manifest.get("validation", {}).items():
+        table.add_row(f"{side} validation", "pass" if verdict["success"] else "FAIL")
+    for output in ("report", "lift"):
+        if (result.run_dir / manifest["outputs"].get(output, "-")).is_file():
+            table.add_row(output, str(result.run_dir / manifest["outputs"][output]))
     for stage, seconds in manifest["timings_seconds"].items():
         table.add_row(f"time: {stage}", f"{seconds:.1f} s")
     out.print(table)
@@ -250,6 +265,66 @@ def augment(
             out.print((result.run_dir / "lift.md").read_text())
     counts = result.manifest["augment"]["class_counts"]
     out.print(f"wrote {result.manifest['rows']['augmented']:,} rows to {out_file}: {counts}")
+
+
+@app.command()
+def simulate(
+    model_dir: Annotated[Path, typer.Argument(help="A folder written by 'synth fit'.")],
+    scenarios: Annotated[int, typer.Option(help="Number of scenarios (K).")],
+    rows: Annotated[int, typer.Option(help="Rows per scenario (N).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for scenario=i/part-*.parquet.")],
+    stress: Annotated[
+        list[str] | None, typer.Option(help="COL=VALUE, COL=VALUE*F, COL*F or COL>qQ*F.")
+    ] = None,
+    metric: Annotated[list[str] | None, typer.Option(help="NAME = AGG: EXPRESSION (per scenario).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; scenario i depends on (seed, i) only.")] = 0,
+    workers: Annotated[int, typer.Option(help="Dask LocalCluster worker processes.")] = 2,
+    scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler.")] = None,
+    chunk_rows: Annotated[int, typer.Option(help="Rows drawn and written per chunk.")] = 200_000,
+) -> None:
+    """Seeded stress scenarios in parallel on Dask, with VaR and Expected Shortfall."""
+    from flows.simulate import simulate as simulate_flow
+    from flows.simulate import task_runner
+    from synth import models
+
+    for value, option in (
+        (scenarios, "--scenarios"),
+        (rows, "--rows"),
+        (workers, "--workers"),
+        (chunk_rows, "--chunk-rows"),
+    ):
+        _positive(value, option)
+    models.load(model_dir)
+    _quiet_prefect_tracebacks()
+    runner = task_runner(workers, scheduler)
+    result = simulate_flow.with_options(task_runner=runner)(
+        str(model_dir.resolve()), str(out_dir), scenarios, rows, stress or [], metric or [], seed, chunk_rows
+    )
+    for name, figures in result["figures"].items():
+        out.print(
+            f"{name}: mean {figures['mean']:,.2f}  VaR 99% {figures['var_99']:,.2f}  "
+            f"ES 97.5% {figures['es_97_5']:,.2f}"
+        )
+    out.print(
+        f"wrote {scenarios} scenarios x {rows:,} rows to {out_dir} in {result['seconds']:.1f} s "
+        f"({result['rows_written'] / result['seconds']:,.0f} rows/s)"
+    )
+
+
+@app.command()
+def serve(
+    jobs: Annotated[Path | None, typer.Option(help="Folder of job files (default flows/jobs).")] = None,
+) -> None:
+    """Serve every scheduled job file as a Prefect deployment (runs them on their cron)."""
+    from flows.serve import JOBS, build_deployments, serve_jobs
+
+    folder = jobs or JOBS
+    deployments = build_deployments(folder)
+    if not deployments:
+        raise JobError(f"{folder}: no job file has a schedule")
+    for deployment in deployments:
+        out.print(f"serving {deployment.name}: {deployment.schedules[0].schedule.cron}")
+    serve_jobs(folder)
 
 
 @app.command()

@@ -96,11 +96,23 @@ class AugmentSpec(_Strict):
         return self
 
 
+class SimulateSpec(_Strict):
+    """A ``simulate`` job: seeded stress scenarios of the fitted model, on Dask."""
+
+    scenarios: int = Field(gt=0)
+    rows: int = Field(gt=0)
+    stress: list[str] = Field(default_factory=list)
+    metrics: dict[str, str] = Field(default_factory=dict, description="name -> 'agg: expression'")
+    workers: int = Field(default=2, ge=1)
+    scheduler: str | None = Field(default=None, description="address of an existing Dask scheduler")
+    chunk_rows: int = Field(default=200_000, gt=0)
+
+
 class Job(_Strict):
     """A ``synthesize`` job: read, infer, split, fit, sample, write."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    type: Literal["synthesize", "augment"] = "synthesize"
+    type: Literal["synthesize", "augment", "simulate"] = "synthesize"
     input: InputSpec
     model: ModelSpec
     rows: int | None = Field(default=None, gt=0, description="rows to sample; default: as many as trained on")
@@ -112,6 +124,7 @@ class Job(_Strict):
     validation: ValidationSpec = Field(default_factory=ValidationSpec)
     target: str | None = Field(default=None, description="column for the TSTR figure in the report")
     augment: AugmentSpec | None = None
+    simulate: SimulateSpec | None = None
     schedule: str | None = None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -133,6 +146,15 @@ class Job(_Strict):
             raise ValueError("an augment job needs an 'augment:' section (target and a mode)")
         if self.augment is not None and self.type != "augment":
             raise ValueError("'augment:' is only read by jobs of type augment")
+        if self.type == "simulate" and self.simulate is None:
+            raise ValueError("a simulate job needs a 'simulate:' section (scenarios, rows, metrics)")
+        if self.schedule is not None:
+            from prefect.client.schemas.schedules import CronSchedule
+
+            try:
+                CronSchedule(cron=self.schedule)
+            except ValueError:
+                raise ValueError(f"schedule '{self.schedule}' is not a valid cron expression") from None
         return self
 
     def output_dir(self) -> Path:

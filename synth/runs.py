@@ -9,6 +9,7 @@ readers never see it.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -72,3 +73,31 @@ class RunFolder:
     def discard(self) -> None:
         """Remove the work folder (a failed run leaves nothing behind)."""
         shutil.rmtree(self.work, ignore_errors=True)
+
+
+def find_model(output: Path, *, fingerprint: str, model: dict, seed: int, schema: dict) -> Path | None:
+    """The newest published run of this job whose model can be reused: same input fingerprint,
+    model, parameters, seed and schema. Scheduled runs retrain only when the input changed.
+    """
+    output = Path(output)
+    if not output.is_dir():
+        return None
+    for run in sorted(
+        (p for p in output.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True
+    ):
+        manifest_file = run / "manifest.json"
+        if not manifest_file.is_file() or not (run / "model" / "model.json").is_file():
+            continue
+        try:
+            manifest = json.loads(manifest_file.read_text())
+        except json.JSONDecodeError:
+            continue
+        same = (
+            manifest.get("input", {}).get("fingerprint") == fingerprint
+            and manifest.get("job", {}).get("model") == model
+            and manifest.get("seed") == seed
+            and manifest.get("schema") == schema
+        )
+        if same:
+            return run / "model"
+    return None
