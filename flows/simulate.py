@@ -266,3 +266,49 @@ def simulate_job(job, progress=None):
         run.discard()
         raise
     return RunResult(run_dir, manifest, {"simulate": result["seconds"]})
+
+
+def benchmark(model_dir: str, out_dir: str, scenarios: int, rows: int, workers: list[int]) -> list[dict]:
+    """Scenarios/s and rows/s written with each worker count, and peak resident memory of the
+    whole process tree (flow process + Dask workers), sampled every 0.2 s.
+    """
+    import threading
+
+    import psutil
+
+    results = []
+    for n in workers:
+        me = psutil.Process()
+        peak = [0]
+        done = threading.Event()
+
+        def watch(me=me, peak=peak, done=done) -> None:
+            while not done.is_set():
+                total = 0
+                for proc in [me, *me.children(recursive=True)]:
+                    try:
+                        total += proc.memory_info().rss
+                    except psutil.Error:
+                        pass
+                peak[0] = max(peak[0], total)
+                done.wait(0.2)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        result = simulate.with_options(task_runner=task_runner(n))(
+            model_dir, f"{out_dir}/workers-{n}", scenarios, rows, [], [], 0, DEFAULT_CHUNK_ROWS
+        )
+        done.set()
+        watcher.join()
+        results.append(
+            {
+                "workers": n,
+                "scenarios": scenarios,
+                "rows_per_scenario": rows,
+                "seconds": result["seconds"],
+                "scenarios_per_second": scenarios / result["seconds"],
+                "rows_per_second": result["rows_written"] / result["seconds"],
+                "peak_rss_gib": peak[0] / 2**30,
+            }
+        )
+    return results

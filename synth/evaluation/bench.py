@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from synth.datasets import Dataset
 from synth.evaluation.fidelity import evaluate_fidelity, sdmetrics_quality
 from synth.evaluation.utility import tstr_auc
@@ -41,6 +43,7 @@ class ModelResult:
     tstr_auc: float | None = None
     dcr_share: float | None = None
     copies: int | None = None
+    conditional: dict[str, Any] | None = None
     params: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
 
@@ -68,6 +71,7 @@ class BenchResult:
         def fmt(value, digits=3):
             return "-" if value is None else f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
+        conditional = next((r.conditional for r in self.results if r.conditional), None)
         lines = [
             f"## synth bench: {self.dataset} "
             f"({self.rows_train:,} train / {self.rows_holdout:,} holdout rows)",
@@ -89,6 +93,15 @@ class BenchResult:
                 f"{fmt(r.sdmetrics_trends)} | {fmt(r.tstr_auc)} | {fmt(r.dcr_share)} | "
                 f"{fmt(r.copies)} |"
             )
+        if conditional:
+            lines += [
+                "",
+                f"Conditional sampling (vae): {conditional['rows']:,} rows fixed to a level of "
+                f"`{conditional['column']}` with {conditional['prevalence']:.2%} prevalence: "
+                f"{conditional['conditional_rows_per_second']:,.0f} rows/s vs "
+                f"{conditional['unconditional_rows_per_second']:,.0f} unconditional "
+                f"(x{conditional['slowdown']:.2f}).",
+            ]
         return "\n".join(lines) + "\n"
 
 
@@ -150,6 +163,8 @@ def run_bench(
             result.tstr_auc = tstr_auc(synthetic, holdout[modelled], target, seed=seed)
         result.dcr_share = dcr_figures(synthetic, train[modelled], holdout[modelled], seed=seed)["dcr_share"]
         result.copies = count_copies(synthetic, train, modelled)
+        if name == "vae":
+            result.conditional = conditional_speed(model, train, schema, seed=seed)
         results.append(result)
     return BenchResult(
         dataset.name,
@@ -161,6 +176,38 @@ def run_bench(
         results,
         machine_summary(),
     )
+
+
+def conditional_speed(
+    model, train: pd.DataFrame, schema, *, seed: int = 0, rows: int = 10_000
+) -> dict[str, Any]:
+    """Sampling rows/s, unconditional vs fixed to the categorical level nearest 1 % prevalence."""
+    best = None
+    for column in schema.modelled:
+        if column.kind.value != "categorical":
+            continue
+        shares = train[column.name].value_counts(normalize=True)
+        for level, share in shares.items():
+            if best is None or abs(share - 0.01) < abs(best[2] - 0.01):
+                best = (column.name, level, float(share))
+    if best is None:
+        return {}
+    column, level, share = best
+    timings = {}
+    for label, conditions in (("unconditional", None), ("conditional", {column: level})):
+        started = time.perf_counter()
+        out = model.sample(rows, conditions, seed=seed)
+        timings[label] = rows / (time.perf_counter() - started)
+        if conditions and not (out[column] == level).all():
+            raise RuntimeError(f"conditional sampling returned rows outside {column}={level!r}")
+    return {
+        "column": column,
+        "prevalence": share,
+        "rows": rows,
+        "unconditional_rows_per_second": timings["unconditional"],
+        "conditional_rows_per_second": timings["conditional"],
+        "slowdown": timings["unconditional"] / timings["conditional"],
+    }
 
 
 def write_bench(result: BenchResult, out_dir: Path) -> tuple[Path, Path]:

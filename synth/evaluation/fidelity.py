@@ -42,6 +42,11 @@ class Fidelity:
         }
 
 
+def labels(values: pd.Series, missing: str) -> pd.Series:
+    """Values as text labels, missing ones as ``missing`` (no silent dtype downcasting)."""
+    return values.astype(object).where(values.notna(), missing).astype(str)
+
+
 def _is_continuous(real: pd.Series, schema: Schema, name: str) -> bool:
     kind = schema[name].kind
     if kind in (Kind.NUMERIC, Kind.DATETIME):
@@ -73,8 +78,8 @@ def ks_complement(real: pd.Series, synthetic: pd.Series) -> float:
 
 def tv_complement(real: pd.Series, synthetic: pd.Series) -> float:
     """1 - the total variation distance of the category frequencies (missing is a category)."""
-    p = real.astype(object).fillna("<NA>").astype(str).value_counts(normalize=True)
-    q = synthetic.astype(object).fillna("<NA>").astype(str).value_counts(normalize=True)
+    p = labels(real, "<NA>").astype(str).value_counts(normalize=True)
+    q = labels(synthetic, "<NA>").astype(str).value_counts(normalize=True)
     p, q = p.align(q, fill_value=0.0)
     return float(1 - 0.5 * np.abs(p - q).sum())
 
@@ -91,8 +96,8 @@ def _decile_codes(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np
 
 
 def _category_codes(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    a = real.astype(object).fillna("<NA>").astype(str)
-    b = synthetic.astype(object).fillna("<NA>").astype(str)
+    a = labels(real, "<NA>").astype(str)
+    b = labels(synthetic, "<NA>").astype(str)
     levels = pd.Index(pd.unique(pd.concat([a, b], ignore_index=True)))
     return levels.get_indexer(a), levels.get_indexer(b)
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synth.evaluation.fidelity import _as_float, _is_continuous
+from synth.evaluation.fidelity import _as_float, _is_continuous, labels
 from synth.privacy.distance import RowEmbedding, nearest_distances
 from synth.schema import Schema
 
@@ -46,9 +46,9 @@ def column_distributions(
                 }
             )
         else:
-            counts = a.astype(object).fillna("(missing)").astype(str).value_counts()
+            counts = labels(a, "(missing)").astype(str).value_counts()
             levels = [lvl for lvl, n in counts.items() if n >= min_count][:TOP_LEVELS]
-            syn = b.astype(object).fillna("(missing)").astype(str)
+            syn = labels(b, "(missing)").astype(str)
             real_s = counts / counts.sum()
             syn_s = syn.value_counts(normalize=True)
             out.append(
@@ -74,7 +74,7 @@ def association_matrix(frame: pd.DataFrame, reference: pd.DataFrame, schema: Sch
             x = _as_float(frame[name])
             codes[name] = np.where(np.isnan(x), -1, np.searchsorted(edges, x, side="right"))
         else:
-            codes[name] = pd.factorize(frame[name].astype(object).fillna("(missing)").astype(str))[0]
+            codes[name] = pd.factorize(labels(frame[name], "(missing)").astype(str))[0]
     matrix = np.eye(len(names))
     for (i, a), (j, b) in combinations(enumerate(names), 2):
         if _is_continuous(reference[a], schema, a) and _is_continuous(reference[b], schema, b):

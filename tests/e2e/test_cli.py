@@ -226,3 +226,8 @@ def test_unknown_column_in_job(adult_csv, tmp_path, monkeypatch, capsys, prefect
 def test_installed_entry_point_runs():
     done = subprocess.run(["synth", "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "fit" in done.stdout
+
+
+def test_usage_errors_are_one_line(monkeypatch, capsys):
+    code, _, err = synth(monkeypatch, capsys, "fit", "x.csv", "--colour", "red")
+    assert code == 2 and "No such option: --colour" in err and "Traceback" not in err
