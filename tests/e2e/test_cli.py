@@ -231,3 +231,31 @@ def test_installed_entry_point_runs():
 def test_usage_errors_are_one_line(monkeypatch, capsys):
     code, _, err = synth(monkeypatch, capsys, "fit", "x.csv", "--colour", "red")
     assert code == 2 and "No such option: --colour" in err and "Traceback" not in err
+
+
+def test_expect_then_validate_a_file_that_breaks_a_business_rule(tmp_path, monkeypatch, capsys):
+    from tests.conftest import DATA
+
+    code, out, _ = synth(
+        monkeypatch,
+        capsys,
+        "expect",
+        str(DATA / "berka_loans.csv"),
+        "--name",
+        "loans",
+        "--dir",
+        str(tmp_path),
+    )
+    assert code == 0 and (tmp_path / "loans.json").exists()
+    assert (
+        synth(monkeypatch, capsys, "validate", str(DATA / "berka_loans.csv"), "--suite", "berka_loans")[0]
+        == 0
+    )
+    broken = pd.read_csv(DATA / "berka_loans.csv")
+    broken.loc[:4, "duration"] = 18  # the shipped rule: durations are whole years
+    broken.to_parquet(tmp_path / "synthetic.parquet")
+    code, _, err = synth(
+        monkeypatch, capsys, "validate", str(tmp_path / "synthetic.parquet"), "--suite", "berka_loans"
+    )
+    assert code == 3
+    assert "column 'duration': expect_column_values_to_be_in_set failed (5 rows" in " ".join(err.split())
