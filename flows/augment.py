@@ -15,6 +15,7 @@ from flows.pipeline import (
     fit_model,
     infer,
     privacy_gate,
+    publish_artifacts,
     read_input,
     split_holdout,
     validate_input,
@@ -125,6 +126,7 @@ def augment(job: Job, progress: Progress | None = None) -> RunResult:
     except BaseException:
         run.discard()
         raise
+    publish_artifacts(manifest, run_dir)
     if not publish:
         reason = verdict.summary() if not verdict.passed else "synthetic rows failed output validation"
         raise GateFailed(f"{reason}; nothing published, see {run_dir}")

@@ -59,6 +59,7 @@ class RunResult:
     run_dir: Path
     manifest: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    artifacts: dict[str, str] = field(default_factory=dict)
 
 
 @task(name="read input", cache_policy=NO_CACHE, **IO_RETRIES)
@@ -189,39 +190,51 @@ def write_outputs(synthetic: pd.DataFrame, manifest: dict, report: dict, run: Ru
     return run.publish() if publish else run.quarantine_run()
 
 
-def publish_artifacts(manifest: dict, run_dir: Path) -> None:
-    """A Markdown summary and a table of figures on the Prefect flow run."""
+def publish_artifacts(manifest: dict, run_dir: Path) -> dict[str, str]:
+    """A Markdown summary and a table of figures on the Prefect flow run (any job type)."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-    privacy_checks = manifest.get("privacy", {}).get("checks", [])
     rows = [
         {
-            "check": c["name"],
-            "figure": round(c["figure"], 4),
+            "figure": c["name"],
+            "value": round(c["figure"], 4),
             "threshold": c["threshold"],
             "passed": c["passed"],
         }
-        for c in privacy_checks
+        for c in manifest.get("privacy", {}).get("checks", [])
     ]
     rows += [
-        {"check": k, "figure": round(v, 4), "threshold": None, "passed": None}
+        {"figure": k, "value": round(v, 4), "threshold": None, "passed": None}
         for k, v in manifest.get("fidelity", {}).items()
     ]
-    create_table_artifact(table=rows, key="synth-figures", description="fidelity and privacy figures")
-    validation = manifest.get("validation", {})
+    for name, figures in manifest.get("risk", {}).items():
+        rows += [
+            {"figure": f"{name} {k}", "value": round(v, 2), "threshold": None, "passed": None}
+            for k, v in figures.items()
+        ]
+    table_id = create_table_artifact(table=rows, key="synth-figures", description="figures of this run")
+    verdicts = [
+        f"- input validation: {'pass' if v['success'] else 'FAIL'}"
+        if side == "input"
+        else f"- output validation: {'pass' if v['success'] else 'FAIL'}"
+        for side, v in manifest.get("validation", {}).items()
+    ]
+    if "privacy" in manifest:
+        verdicts.append(f"- privacy gate: {'pass' if manifest['privacy']['passed'] else 'FAIL'}")
     markdown = "\n".join(
         [
-            f"# synth run `{manifest['run_id']}` · {manifest['job']['name']}",
+            f"# synth run `{manifest['run_id']}` · {manifest['job']['name']} ({manifest['job']['type']})",
             "",
-            f"- run folder: `{run_dir}` (report: `report.html`)",
-            f"- rows: {manifest['rows']['train']:,} train, {manifest['rows']['synthetic']:,} synthetic",
-            f"- input validation: {'pass' if validation.get('input', {}).get('success') else 'FAIL'}",
-            f"- privacy gate: {'pass' if manifest.get('privacy', {}).get('passed') else 'FAIL'}",
-            f"- output validation: {'pass' if validation.get('output', {}).get('success', True) else 'FAIL'}",
+            f"- run folder: `{run_dir}`",
+            *[f"- rows {k}: {v:,}" for k, v in manifest["rows"].items()],
+            *verdicts,
             *[f"- {k.replace('_', ' ')}: {v:.4f}" for k, v in manifest.get("fidelity", {}).items()],
         ]
     )
-    create_markdown_artifact(markdown=markdown, key="synth-summary", description="synth run summary")
+    summary_id = create_markdown_artifact(
+        markdown=markdown, key="synth-summary", description="synth run summary"
+    )
+    return {"summary": str(summary_id), "figures": str(table_id)}
 
 
 @flow(name="synthesize", log_prints=False)
@@ -296,7 +309,7 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
         run.discard()
         raise
     lap("write")
-    publish_artifacts(manifest, run_dir)
+    artifacts = publish_artifacts(manifest, run_dir)
     if not verdict.passed:
         raise GateFailed(
             f"{verdict.summary()}; nothing published, the run is in {run_dir}",
@@ -307,7 +320,7 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
         raise GateFailed(
             f"synthetic output failed suite '{suite.name}': {lines}; nothing published, see {run_dir}"
         )
-    return RunResult(run_dir, manifest, timings)
+    return RunResult(run_dir, manifest, timings, artifacts)
 
 
 def _relative(result: dict, run: RunFolder) -> dict:

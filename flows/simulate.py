@@ -220,7 +220,15 @@ def _risk_html(risk: dict[str, Any], image: str) -> str:
 @flow(name="simulate-job", log_prints=False)
 def simulate_job(job, progress=None):
     """A ``simulate`` job: fit (or reuse, by input fingerprint) the model, then the scenarios."""
-    from flows.pipeline import RunResult, fit_model, infer, read_input, split_holdout, validate_input
+    from flows.pipeline import (
+        RunResult,
+        fit_model,
+        infer,
+        publish_artifacts,
+        read_input,
+        split_holdout,
+        validate_input,
+    )
     from synth.manifest import build_manifest
     from synth.runs import RunFolder
 
@@ -265,6 +273,7 @@ def simulate_job(job, progress=None):
     except BaseException:
         run.discard()
         raise
+    publish_artifacts(manifest, run_dir)
     return RunResult(run_dir, manifest, {"simulate": result["seconds"]})
 
 

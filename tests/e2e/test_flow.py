@@ -163,3 +163,14 @@ def test_report_renders_in_headless_chromium(two_runs):
     assert errors == []
     assert len(drawn) >= 5 and all(drawn)
     assert (shots / "report.png").stat().st_size > 10_000
+
+
+def test_flow_run_publishes_summary_and_table_artifacts(two_runs, prefect_harness):
+    from prefect.client.orchestration import get_client
+
+    _, first, _ = two_runs
+    with get_client(sync_client=True) as client:
+        summary = client.request("GET", f"/artifacts/{first.artifacts['summary']}").json()
+        table = client.request("GET", f"/artifacts/{first.artifacts['figures']}").json()
+    assert summary["type"] == "markdown" and "privacy gate: pass" in summary["data"]
+    assert table["type"] == "table" and "dcr_share" in str(table["data"])
