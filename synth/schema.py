@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -201,14 +201,3 @@ def _infer_kind(name: str, values: pd.Series, present: pd.Series, where: str) ->
 
 def _type_names(types: set[type]) -> str:
     return ", ".join(sorted(t.__name__ for t in types))
-
-
-def with_overrides(schema: Schema, overrides: Mapping[str, ColumnOverride]) -> Schema:
-    """Apply overrides to an existing schema (used when a saved schema is reused)."""
-    columns = []
-    for column in schema.columns:
-        override = overrides.get(column.name)
-        if override:
-            column = replace(column, kind=override.kind or column.kind, pii=override.pii)
-        columns.append(column)
-    return replace(schema, columns=tuple(columns))

@@ -7,7 +7,6 @@ copy raw values of real data: counts and percentages only.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,11 +148,3 @@ def _allowing(config, allow: tuple[str, ...]):
 
 def _strip_values(result: dict) -> dict:
     return {k: v for k, v in result.items() if k not in _VALUE_KEYS}
-
-
-def validate_file_frame(frame: pd.DataFrame, suite_name: str) -> Validation:
-    """Validate a table against a suite stored in ``expectations/`` (or a path)."""
-    from synth.validation.suites import load_suite
-
-    with tempfile.TemporaryDirectory():
-        return validate_frame(frame, load_suite(suite_name))
