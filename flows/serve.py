@@ -18,13 +18,26 @@ JOBS = Path(__file__).resolve().parent / "jobs"
 def run_job_file(job_file: str):
     """Load a job file and run the flow of its type (the unit a deployment schedules)."""
     job = load_job(job_file)
+    return flow_for(job)(job).manifest["run_id"]
+
+
+def flow_for(job):
+    """The flow that runs a job of this type."""
     if job.type == "augment":
-        from flows.augment import augment as run
-    elif job.type == "simulate":
-        from flows.simulate import simulate_job as run
-    else:
-        from flows.pipeline import synthesize as run
-    return run(job).manifest["run_id"]
+        from flows.augment import augment
+
+        return augment
+    if job.type == "simulate":
+        from flows.simulate import simulate_job
+
+        return simulate_job
+    if job.type == "sequential":
+        from flows.sequential import sequential
+
+        return sequential
+    from flows.pipeline import synthesize
+
+    return synthesize
 
 
 def build_deployments(folder: Path = JOBS) -> list:

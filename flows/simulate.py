@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -151,11 +150,7 @@ def simulate(
         parse_stress(spec, model)
     for spec in metrics:
         parse_metric(spec)
-    out = Path(out_dir)
-    staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
+    with io.atomic_folder(Path(out_dir)) as staging:
         context = _context(model_dir, stresses)
         futures = [
             run_scenario.submit(
@@ -185,20 +180,7 @@ def simulate(
             name = next(iter(figures))
             image = loss_plot(summary[name].tolist(), figures[name]["var_99"], figures[name]["es_97_5"])
             io.write_text(_risk_html(risk, image), staging / "report.html")
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return {**risk, "seconds": elapsed, "rows_written": scenarios * rows}
-
-
-def _swap(staging: Path, out: Path) -> None:
-    """Replace ``out`` by ``staging`` (old content removed only once the new one is complete)."""
-    trash = out.with_name(f".{out.name}.old-{os.getpid()}")
-    if out.exists():
-        os.replace(out, trash)
-    os.replace(staging, out)
-    shutil.rmtree(trash, ignore_errors=True)
 
 
 def _risk_html(risk: dict[str, Any], image: str) -> str:

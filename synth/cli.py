@@ -84,12 +84,9 @@ def run(
 
     job = load_job(job_file or DEMO_JOB)
     _quiet_prefect_tracebacks()
-    if job.type == "augment":
-        from flows.augment import augment as run_flow
-    elif job.type == "simulate":
-        from flows.simulate import simulate_job as run_flow
-    else:
-        from flows.pipeline import synthesize as run_flow
+    from flows.serve import flow_for
+
+    run_flow = flow_for(job)
     with _progress_bar() as progress:
         result = run_flow(job, progress=progress)
     _summary(result)
@@ -134,7 +131,7 @@ def _summary(result) -> None:
 @app.command()
 def fit(
     source: Annotated[str, typer.Argument(help="CSV file, Parquet file/folder, or SQLAlchemy URL.")],
-    model: Annotated[str, typer.Option(help="gaussian_copula, ctgan, tvae or vae.")] = "vae",
+    model: Annotated[str, typer.Option(help="gaussian_copula, ctgan, tvae, vae or sequence.")] = "vae",
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to save the fitted model in.")] = Path(
         "model"
     ),
@@ -144,11 +141,17 @@ def fit(
     query: Annotated[str | None, typer.Option(help="SQL query to read.")] = None,
     drop: Annotated[list[str] | None, typer.Option(help="Column to leave out (repeatable).")] = None,
     encoding: Annotated[str, typer.Option(help="Text encoding of a CSV file.")] = "utf-8",
-    device: Annotated[str | None, typer.Option(help="vae only: auto, cpu or cuda.")] = None,
+    device: Annotated[str | None, typer.Option(help="vae and sequence: auto, cpu or cuda.")] = None,
+    entity_key: Annotated[str | None, typer.Option(help="sequence: the entity (account) key.")] = None,
+    time_column: Annotated[str | None, typer.Option(help="sequence: the event time column.")] = None,
+    context: Annotated[
+        str | None, typer.Option(help="sequence: one row per entity (CSV, Parquet or SQL URL).")
+    ] = None,
+    context_table: Annotated[str | None, typer.Option(help="sequence: SQL table of the context.")] = None,
 ) -> None:
-    """Fit a model on a real table and save it."""
+    """Fit a model on a real table (or, with --model sequence, on events) and save it."""
     from synth import io, models
-    from synth.schema import infer_schema
+    from synth.schema import ColumnOverride, Kind, infer_schema
 
     _positive(epochs, "--epochs")
     params = {"seed": seed}
@@ -156,11 +159,29 @@ def fit(
         params["epochs"] = epochs
     if device is not None:
         params["device"] = device
+    sequential = model == "sequence"
+    if sequential:
+        if not entity_key or not time_column:
+            raise JobError("--model sequence needs --entity-key and --time-column")
+        params.update(entity_key=entity_key, time_column=time_column)
+    elif entity_key or time_column or context:
+        raise JobError("--entity-key, --time-column and --context are for --model sequence")
     synthesizer = models.build(model, **params)
     data = io.read(io.Source(source, table, query, encoding))
-    schema = infer_schema(data.frame, table=data.name, drop=drop or [], source=data.source)
+    overrides = {}
+    if sequential:
+        if entity_key not in data.frame.columns:
+            raise JobError(f"{data.source}: --entity-key column '{entity_key}' is not in the input")
+        overrides[entity_key] = ColumnOverride(kind=Kind.ID)
+    schema = infer_schema(
+        data.frame, table=data.name, drop=drop or [], source=data.source, overrides=overrides
+    )
     with _progress_bar() as progress:
-        synthesizer.fit(data.frame, schema, progress=progress)
+        if sequential:
+            frame = io.read(io.Source(context, context_table)).frame if context else None
+            synthesizer.fit(data.frame, schema, context=frame, progress=progress)
+        else:
+            synthesizer.fit(data.frame, schema, progress=progress)
     models.save(synthesizer, out_dir)
     out.print(f"saved {model} model of {data.source} ({len(data.frame):,} rows) to {out_dir}")
 
@@ -168,19 +189,41 @@ def fit(
 @app.command()
 def sample(
     model_dir: Annotated[Path, typer.Argument(help="A folder written by 'synth fit'.")],
-    rows: Annotated[int, typer.Option(help="Number of rows to draw.")],
-    out_file: Annotated[Path, typer.Option("--out", help="Parquet file to write.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Parquet file to write (a folder with --entities).")
+    ],
+    rows: Annotated[int | None, typer.Option(help="Number of rows to draw.")] = None,
+    entities: Annotated[
+        int | None, typer.Option(help="sequence models: entities to draw, with their events.")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     condition: Annotated[
         list[str] | None, typer.Option(help="Fix a column: COLUMN=VALUE (repeatable).")
     ] = None,
 ) -> None:
-    """Sample synthetic rows from a saved model into a Parquet file."""
+    """Sample synthetic rows from a saved model into a Parquet file (or, from a sequence model,
+    entities.parquet and events.parquet into a folder).
+    """
     from synth import io, models
     from synth.sampling import sample_table
 
-    _positive(rows, "--rows")
     synthesizer = models.load(model_dir)
+    if synthesizer.name == "sequence":
+        if entities is None or rows is not None or condition:
+            raise JobError(f"{model_dir}: a sequence model samples --entities N (not --rows or --condition)")
+        _positive(entities, "--entities")
+        with _progress_bar() as progress:
+            drawn, events = synthesizer.sample_entities(entities, seed=seed, progress=progress)
+        with io.atomic_folder(out_file) as staging:
+            io.write_parquet(drawn, staging / "entities.parquet")
+            io.write_parquet(events, staging / "events.parquet")
+        out.print(f"wrote {len(drawn):,} entities and {len(events):,} events to {out_file}")
+        return
+    if rows is None or entities is not None:
+        raise JobError(
+            f"{model_dir}: a {synthesizer.name} model samples --rows N (--entities: sequence only)"
+        )
+    _positive(rows, "--rows")
     conditions = _parse_conditions(condition or [], synthesizer.schema)
     with _progress_bar() as progress:
         frame = sample_table(synthesizer, rows, seed=seed, conditions=conditions, progress=progress)
@@ -463,25 +506,63 @@ def bench(
     ] = None,
     scenarios: Annotated[int, typer.Option(help="--simulate: scenarios per run.")] = 20,
     rows: Annotated[int, typer.Option(help="--simulate: rows per scenario.")] = 100_000,
+    sequential: Annotated[
+        str | None,
+        typer.Option(help="Benchmark event histories instead: berka-trans, or an events file."),
+    ] = None,
+    context: Annotated[str | None, typer.Option(help="--sequential file: its context table.")] = None,
+    entity_key: Annotated[str | None, typer.Option(help="--sequential file: entity key.")] = None,
+    time_column: Annotated[str | None, typer.Option(help="--sequential file: time column.")] = None,
 ) -> None:
     """Benchmark models side by side on one split: fidelity, utility, privacy, speed."""
     if simulate_model is not None:
         _bench_simulate(simulate_model, out_dir, scenarios, rows)
         return
+    if sequential is not None:
+        _bench_sequential(sequential, context, entity_key, time_column, models, epochs, out_dir)
+        return
     from synth.datasets import load_dataset
     from synth.evaluation.bench import run_bench, write_bench
-    from synth.models.base import MODEL_NAMES
+    from synth.models.base import TABULAR_MODELS
 
     names = [m.strip() for m in models.split(",") if m.strip()]
-    unknown = [m for m in names if m not in MODEL_NAMES]
+    unknown = [m for m in names if m not in TABULAR_MODELS]
     if unknown:
-        raise JobError(f"--models: unknown model '{unknown[0]}'; choose from {', '.join(MODEL_NAMES)}")
+        raise JobError(f"--models: unknown model '{unknown[0]}'; choose from {', '.join(TABULAR_MODELS)}")
     _positive(epochs, "--epochs")
     params = {m: {"epochs": epochs} for m in names if epochs and m != "gaussian_copula"}
     dataset = load_dataset(data)
     with _progress_bar() as progress:
         result = run_bench(dataset, names, target=target, params=params, progress=progress)
     md, js = write_bench(result, out_dir)
+    out.print(result.to_markdown())
+    out.print(f"wrote {md} and {js}")
+
+
+def _bench_sequential(data, context, key, time, models: str, epochs, out_dir: Path) -> None:
+    from synth.datasets import load_event_dataset
+    from synth.evaluation.sequence_bench import run_sequence_bench, write_sequence_bench
+
+    names = tuple(m.strip() for m in models.split(",") if m.strip())
+    if names == ("gaussian_copula", "ctgan", "tvae", "vae"):  # the tabular default
+        names = ("sequence", "par")
+    unknown = [m for m in names if m not in ("sequence", "par")]
+    if unknown:
+        raise JobError(f"--models: unknown sequential model '{unknown[0]}'; choose from sequence, par")
+    _positive(epochs, "--epochs")
+    dataset = load_event_dataset(data, context, key, time)
+    with _progress_bar() as progress:
+        result = run_sequence_bench(
+            dataset.events,
+            dataset.context,
+            key=dataset.key,
+            time_column=dataset.time,
+            name=dataset.name,
+            models=names,
+            epochs=epochs,
+            progress=progress,
+        )
+    md, js = write_sequence_bench(result, out_dir)
     out.print(result.to_markdown())
     out.print(f"wrote {md} and {js}")
 

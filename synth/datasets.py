@@ -93,3 +93,39 @@ def berka_loans() -> Dataset:
     frame["default"] = frame["status"].isin(["B", "D"]).map({True: "yes", False: "no"})
     frame = frame.drop(columns=["status", "district_id"])
     return Dataset("berka-loans", frame, "default", str(shared_folder() / "berka"))
+
+
+@dataclass(frozen=True)
+class EventDataset:
+    """Events of entities, their context table, and the columns that tie them together."""
+
+    name: str
+    events: pd.DataFrame
+    context: pd.DataFrame | None
+    key: str
+    time: str
+    source: str
+
+
+def load_event_dataset(
+    name: str, context: str | None = None, key: str | None = None, time: str | None = None
+) -> EventDataset:
+    """``berka-trans`` (Berka transactions of accounts, the full 49,102 when the shared folder
+    is present, else the bundled 200-account sample), or an events file with ``key``/``time``.
+    """
+    if name == "berka-trans":
+        shared = shared_folder() / "berka"
+        if (shared / "trans.asc").exists():
+            events, ctx, source = _berka("trans"), _berka("account"), str(shared)
+        else:
+            events = read(ROOT / "data" / "berka_trans.csv").frame
+            ctx = read(ROOT / "data" / "berka_accounts.csv").frame
+            source = str(ROOT / "data" / "berka_trans.csv")
+        return EventDataset(name, events, ctx, "account_id", "date", source)
+    path = Path(name)
+    if not path.exists():
+        raise InputError(f"{name}: no such dataset (use berka-trans, or an events file path)")
+    if not key or not time:
+        raise InputError(f"{name}: an events file needs --entity-key and --time-column")
+    frame = read(context).frame if context else None
+    return EventDataset(path.stem, read(path).frame, frame, key, time, str(path))

@@ -108,11 +108,27 @@ class SimulateSpec(_Strict):
     chunk_rows: int = Field(default=200_000, gt=0)
 
 
+class SequentialSpec(_Strict):
+    """A ``sequential`` job: entities and their ordered events."""
+
+    entity_key: str
+    time_column: str
+    context: InputSpec | None = Field(default=None, description="one row per entity")
+    entities: int | None = Field(default=None, gt=0, description="default: as many as trained on")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _context_shorthand(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("context"), str):
+            data = {**data, "context": {"path": data["context"]}}
+        return data
+
+
 class Job(_Strict):
     """A ``synthesize`` job: read, infer, split, fit, sample, write."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    type: Literal["synthesize", "augment", "simulate"] = "synthesize"
+    type: Literal["synthesize", "augment", "simulate", "sequential"] = "synthesize"
     input: InputSpec
     model: ModelSpec
     rows: int | None = Field(default=None, gt=0, description="rows to sample; default: as many as trained on")
@@ -125,6 +141,7 @@ class Job(_Strict):
     target: str | None = Field(default=None, description="column for the TSTR figure in the report")
     augment: AugmentSpec | None = None
     simulate: SimulateSpec | None = None
+    sequential: SequentialSpec | None = None
     schedule: str | None = None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -148,6 +165,10 @@ class Job(_Strict):
             raise ValueError("'augment:' is only read by jobs of type augment")
         if self.type == "simulate" and self.simulate is None:
             raise ValueError("a simulate job needs a 'simulate:' section (scenarios, rows, metrics)")
+        if (self.type == "sequential") != (self.sequential is not None):
+            raise ValueError("a sequential job needs a 'sequential:' section, and only it reads one")
+        if (self.type == "sequential") != (self.model.name == "sequence"):
+            raise ValueError("model 'sequence' is for sequential jobs, which need it")
         if self.schedule is not None:
             from prefect.client.schemas.schedules import CronSchedule
 
@@ -179,13 +200,19 @@ def load_job(path: str | Path) -> Job:
     suite = job.validation.suite
     if suite and (suite.endswith(".json") or "/" in suite) and not Path(suite).is_absolute():
         job.validation.suite = str(path.parent / suite)
-    if not job.input.path.startswith(("sqlite:", "postgresql", "postgres:", "mysql")):
-        resolved = (path.parent / job.input.path) if not Path(job.input.path).is_absolute() else None
-        if resolved is not None:
-            job.input.path = str(resolved.resolve())
-    elif job.input.path.startswith("sqlite:///") and not job.input.path.startswith("sqlite:////"):
-        job.input.path = "sqlite:///" + str(path.parent / job.input.path[len("sqlite:///") :])
+    inputs = [job.input] + ([job.sequential.context] if job.sequential and job.sequential.context else [])
+    for spec in inputs:
+        spec.path = _resolve(spec.path, path.parent)
     return job
+
+
+def _resolve(location: str, folder: Path) -> str:
+    """A job's relative paths (and relative SQLite files) are relative to the job file."""
+    if not location.startswith(("sqlite:", "postgresql", "postgres:", "mysql")):
+        return location if Path(location).is_absolute() else str((folder / location).resolve())
+    if location.startswith("sqlite:///") and not location.startswith("sqlite:////"):
+        return "sqlite:///" + str(folder / location[len("sqlite:///") :])
+    return location
 
 
 def parse_job(payload: dict[str, Any], *, where: str = "job") -> Job:

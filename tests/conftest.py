@@ -60,3 +60,30 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+TINY_SEQUENCE = {"epochs": 3, "entity_epochs": 5, "d_model": 32, "patience": 10}
+
+
+@pytest.fixture(scope="session")
+def berka_events() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """60 accounts of the bundled Berka transactions sample, and their account rows."""
+    from synth.io import read
+
+    events = read(DATA / "berka_trans.csv").frame
+    accounts = read(DATA / "berka_accounts.csv").frame
+    keep = accounts["account_id"].head(60)
+    return events[events["account_id"].isin(keep)].reset_index(drop=True), accounts
+
+
+@pytest.fixture(scope="session")
+def fitted_sequence(berka_events):
+    """A tiny sequence model of the Berka sample (with its accounts as context)."""
+    from synth.models.sequence import SequenceModel
+    from synth.schema import ColumnOverride, Kind, infer_schema
+
+    events, accounts = berka_events
+    schema = infer_schema(events, table="trans", overrides={"account_id": ColumnOverride(kind=Kind.ID)})
+    model = SequenceModel(entity_key="account_id", time_column="date", **TINY_SEQUENCE)
+    model.fit(events, schema, context=accounts)
+    return model, schema

@@ -33,6 +33,27 @@ def atomic_path(path: Path) -> Iterator[Path]:
             temporary.unlink()
 
 
+@contextmanager
+def atomic_folder(path: Path) -> Iterator[Path]:
+    """Yield an empty staging folder beside ``path``; if the block succeeds the staging folder
+    replaces ``path`` (old content is removed only once the new folder is in place).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    trash = path.with_name(f".{path.name}.old-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        yield staging
+        if path.exists():
+            os.replace(path, trash)
+        os.replace(staging, path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(trash, ignore_errors=True)
+
+
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     """Write a DataFrame as one Parquet file, atomically, keeping column names and dtypes."""
     table = pa.Table.from_pandas(frame, preserve_index=False)

@@ -61,13 +61,16 @@ class Synthesizer(Protocol):
 
 def _registry() -> dict[str, Callable[..., Synthesizer]]:
     from synth.models.sdv import CTGANModel, GaussianCopulaModel, TVAEModel
+    from synth.models.sequence import SequenceModel
     from synth.models.vae import VAEModel
 
-    models = (GaussianCopulaModel, CTGANModel, TVAEModel, VAEModel)
+    models = (GaussianCopulaModel, CTGANModel, TVAEModel, VAEModel, SequenceModel)
     return {model.name: model for model in models}
 
 
-MODEL_NAMES = ("gaussian_copula", "ctgan", "tvae", "vae")
+TABULAR_MODELS = ("gaussian_copula", "ctgan", "tvae", "vae")
+SEQUENCE_MODELS = ("sequence",)
+MODEL_NAMES = TABULAR_MODELS + SEQUENCE_MODELS
 
 
 def build(name: str, **params: Any) -> Synthesizer:

@@ -193,7 +193,7 @@ def evaluate(
             )
     rare = count_rare(synthetic, train, schema, config.rare_k)
     checks.append(_check("rare_values", sum(rare.values()), 0, "<=", ", ".join(sorted(rare)) or ""))
-    leaked = _identifier_overlap(synthetic, train, schema)
+    leaked = identifier_overlap(synthetic, train, schema)
     checks.append(_check("identifiers", sum(leaked.values()), 0, "<=", ", ".join(sorted(leaked)) or ""))
     return GateResult(checks, copies_removed, {}, figures)
 
@@ -225,7 +225,8 @@ def _safe_ratio(synthetic: float, holdout: float) -> float:
     return synthetic / holdout if holdout > 0 else 1.0
 
 
-def _identifier_overlap(synthetic: pd.DataFrame, train: pd.DataFrame, schema: Schema) -> dict[str, int]:
+def identifier_overlap(synthetic: pd.DataFrame, train: pd.DataFrame, schema: Schema) -> dict[str, int]:
+    """Per identifier column, how many synthetic values equal a real one (must be none)."""
     leaked = {}
     for column in schema.columns:
         if column.modelled or column.name not in synthetic or column.name not in train:
@@ -257,4 +258,4 @@ def gate(
     return protected, result
 
 
-__all__ = ["Check", "GateResult", "PrivacyConfig", "evaluate", "gate", "protect"]
+__all__ = ["Check", "GateResult", "PrivacyConfig", "evaluate", "gate", "identifier_overlap", "protect"]

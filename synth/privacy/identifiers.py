@@ -52,11 +52,16 @@ def _luhn_valid(digits: pd.Series) -> pd.Series:
     return digits.map(check)
 
 
+_ACCOUNT_NAME = re.compile(r"(^|_)(account|acct)(_?(no|num|number|nr))?$", re.I)
+
+
 def detect_pii(name: str, values: pd.Series) -> str | None:
     """The kind of direct identifier a column holds, or ``None``."""
     for kind, rule in _NAME_RULES:
         if rule.search(name):
             return kind
+    if _ACCOUNT_NAME.search(name) and _mostly_long_numbers(values):
+        return "account_number"
     present = values.dropna()
     if (
         present.empty
@@ -81,6 +86,15 @@ def detect_pii(name: str, values: pd.Series) -> str | None:
     return None
 
 
+def _mostly_long_numbers(values: pd.Series) -> bool:
+    """Values that read as numbers of at least six digits (account numbers, not categories)."""
+    present = values.dropna()
+    if present.empty:
+        return False
+    digits = present.astype(str).str.replace(r"\.0$", "", regex=True).str.fullmatch(r"\d{6,}")
+    return bool(digits.mean() >= PATTERN_SHARE)
+
+
 def fake_values(column: Column, n: int, rng: np.random.Generator) -> pd.Series:
     """Realistic stand-ins for a direct identifier, seeded, from Faker (no real value reused)."""
     from faker import Faker
@@ -97,6 +111,8 @@ def fake_values(column: Column, n: int, rng: np.random.Generator) -> pd.Series:
         "address": lambda: fake.address().replace("\n", ", "),
         "ip": fake.ipv4,
         "free_text": lambda: fake.sentence(nb_words=10),
+        # ten digits starting 99: realistic, and outside the usual 8-digit range of real ones
+        "account_number": lambda: fake.numerify("99########"),
     }
     maker = makers.get(column.pii or "", lambda: fake.bothify("??########"))
     return pd.Series([maker() for _ in range(n)], name=column.name, dtype=object)
