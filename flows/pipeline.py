@@ -104,6 +104,56 @@ def split_holdout(frame: pd.DataFrame, job: Job) -> tuple[pd.DataFrame, pd.DataF
     return split(frame, holdout=job.holdout, seed=job.seed)
 
 
+class Laps:
+    """Seconds per stage of a run, in order (``lap(name)`` closes the stage that just ended)."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = now - self._clock
+        self._clock = now
+
+
+def reuse_model(job: Job, schema: Schema, fingerprint: str, model_dir: Path):
+    """Copy in and load the model of this job's newest published run when its input
+    fingerprint, model, seed and schema are unchanged; ``None`` when there is none.
+    """
+    previous = find_model(
+        job.output_dir(),
+        fingerprint=fingerprint,
+        model=job.model.model_dump(mode="json"),
+        seed=job.seed,
+        schema=schema.to_dict(),
+    )
+    if previous is None:
+        return None
+    shutil.copytree(previous, model_dir)
+    model = models.load(model_dir)
+    model.reused_from = str(previous.parent.name)
+    return model
+
+
+def model_record(model) -> dict[str, Any]:
+    """The manifest's ``model`` entry: name, parameters, reuse and training history."""
+    return {
+        "name": model.name,
+        "params": model.params(),
+        "reused_from": getattr(model, "reused_from", None),
+        **_history(model),
+    }
+
+
+def validation_record(input_check: Validation, output_check: Validation | None, run: RunFolder) -> dict:
+    """The manifest's ``validation`` entry (Data Docs paths relative to the run folder)."""
+    validation = {"input": _relative(input_check.to_dict(), run)}
+    if output_check is not None:
+        validation["output"] = _relative(output_check.to_dict(), run)
+    return validation
+
+
 @task(name="fit model", cache_policy=NO_CACHE)
 def fit_model(
     train: pd.DataFrame,
@@ -117,17 +167,8 @@ def fit_model(
     of this job when its input fingerprint, model, seed and schema are unchanged.
     """
     if fingerprint:
-        previous = find_model(
-            job.output_dir(),
-            fingerprint=fingerprint,
-            model=job.model.model_dump(mode="json"),
-            seed=job.seed,
-            schema=schema.to_dict(),
-        )
-        if previous is not None:
-            shutil.copytree(previous, model_dir)
-            model = models.load(model_dir)
-            model.reused_from = str(previous.parent.name)
+        model = reuse_model(job, schema, fingerprint, model_dir)
+        if model is not None:
             return model
     params = dict(job.model.params)
     params.setdefault("seed", job.seed)
@@ -240,15 +281,8 @@ def publish_artifacts(manifest: dict, run_dir: Path) -> dict[str, str]:
 @flow(name="synthesize", log_prints=False)
 def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
     """Run one ``synthesize`` job end to end; a failure leaves nothing where readers look."""
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = now - clock
-        clock = now
-
+    lap = Laps()
+    timings = lap.timings
     table = read_input(job)
     lap("read")
     schema = infer(table, job)
@@ -271,9 +305,7 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
         fidelity, report = evaluate(train, holdout, synthetic, schema, job)
         lap("evaluate")
         publish = verdict.passed and (output_check is None or output_check.success)
-        validation = {"input": _relative(input_check.to_dict(), run)}
-        if output_check is not None:
-            validation["output"] = _relative(output_check.to_dict(), run)
+        validation = validation_record(input_check, output_check, run)
         manifest = build_manifest(
             job=job.model_dump(mode="json", by_alias=True),
             run_id=run.run_id,
@@ -287,12 +319,7 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
                 "sampled": rows,
                 "synthetic": len(synthetic),
             },
-            model={
-                "name": model.name,
-                "params": model.params(),
-                "reused_from": getattr(model, "reused_from", None),
-                **_history(model),
-            },
+            model=model_record(model),
             seed=job.seed,
             timings=timings,
             outputs={

@@ -9,8 +9,6 @@ fingerprints, the model, the seed and the schema are unchanged.
 from __future__ import annotations
 
 import hashlib
-import shutil
-import time
 from pathlib import Path
 
 from prefect import flow, task
@@ -18,12 +16,14 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.pipeline import (
     IO_RETRIES,
+    Laps,
     RunResult,
-    _history,
-    _relative,
+    model_record,
     publish_artifacts,
+    reuse_model,
     validate_input,
     validate_output,
+    validation_record,
 )
 from synth import io, models
 from synth.errors import GateFailed
@@ -33,7 +33,7 @@ from synth.jobs import Job
 from synth.manifest import build_manifest
 from synth.models.base import Progress
 from synth.privacy.sequences import sequence_gate
-from synth.runs import RunFolder, find_model
+from synth.runs import RunFolder
 from synth.schema import ColumnOverride, Kind, Schema, infer_schema
 
 
@@ -61,17 +61,8 @@ def infer(table: io.Table, job: Job) -> Schema:
 @task(name="fit sequence model", cache_policy=NO_CACHE)
 def fit_sequence(train, context, schema: Schema, job: Job, model_dir: Path, fingerprint: str, progress):
     """Fit (or reuse) the sequence model on the training entities and save it."""
-    previous = find_model(
-        job.output_dir(),
-        fingerprint=fingerprint,
-        model=job.model.model_dump(mode="json"),
-        seed=job.seed,
-        schema=schema.to_dict(),
-    )
-    if previous is not None:
-        shutil.copytree(previous, model_dir)
-        model = models.load(model_dir)
-        model.reused_from = str(previous.parent.name)
+    model = reuse_model(job, schema, fingerprint, model_dir)
+    if model is not None:
         return model
     spec = job.sequential
     params = {"seed": job.seed, **job.model.params}
@@ -112,15 +103,8 @@ def _fingerprint(events: io.Table, context: io.Table | None) -> str:
 @flow(name="sequential", log_prints=False)
 def sequential(job: Job, progress: Progress | None = None) -> RunResult:
     """Run one ``sequential`` job end to end; a failure leaves nothing where readers look."""
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = now - clock
-        clock = now
-
+    lap = Laps()
+    timings = lap.timings
     spec = job.sequential
     table, context = read_tables(job)
     lap("read")
@@ -151,9 +135,7 @@ def sequential(job: Job, progress: Progress | None = None) -> RunResult:
         lap("evaluate")
         consistent = fidelity.get("balance_consistency", 1.0) == 1.0
         publish = verdict.passed and consistent and (output_check is None or output_check.success)
-        validation = {"input": _relative(input_check.to_dict(), run)}
-        if output_check is not None:
-            validation["output"] = _relative(output_check.to_dict(), run)
+        validation = validation_record(input_check, output_check, run)
         manifest = build_manifest(
             job=job.model_dump(mode="json", by_alias=True),
             run_id=run.run_id,
@@ -169,12 +151,7 @@ def sequential(job: Job, progress: Progress | None = None) -> RunResult:
                 "synthetic_entities": len(entities),
                 "synthetic_events": len(events),
             },
-            model={
-                "name": model.name,
-                "params": model.params(),
-                "reused_from": getattr(model, "reused_from", None),
-                **_history(model),
-            },
+            model=model_record(model),
             seed=job.seed,
             timings=timings,
             outputs={

@@ -20,7 +20,7 @@ import pandas as pd
 from synth import io
 from synth.evaluation.bench import machine_summary
 from synth.evaluation.sequential import EventView, entity_aggregates, sequence_fidelity
-from synth.events import TimeFormat
+from synth.events import TimeFormat, date_like_columns
 from synth.models.base import Progress
 from synth.models.sequence import SequenceModel
 from synth.privacy.distance import dcr_figures
@@ -124,8 +124,6 @@ def _par(train, context, schema, view: EventView, n: int, epochs: int | None):
     context_columns = []
     if context is not None:
         ctx = context[context[key].isin(table[key])].copy()
-        from synth.events import date_like_columns
-
         for column, fmt in date_like_columns(ctx, {key}).items():
             ctx[column] = fmt.parse(ctx[column])
         ctx = ctx.rename(columns={c: f"context_{c}" for c in ctx.columns if c != key})

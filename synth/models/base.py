@@ -59,6 +59,23 @@ class Synthesizer(Protocol):
         """Rebuild a fitted model from :meth:`save_files`' output."""
 
 
+def check_device(setting: str, model: str) -> None:
+    """A device setting is ``auto``, ``cpu``, ``cuda`` or ``cuda:N``; anything else is refused."""
+    if setting not in ("auto", "cpu", "cuda") and not setting.startswith("cuda:"):
+        raise ModelError(f"{model}: device must be auto, cpu or cuda, not '{setting}'")
+
+
+def torch_device(setting: str, model: str):
+    """The torch device a setting names (``auto``: a CUDA GPU when there is one)."""
+    import torch
+
+    if setting == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if setting.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError(f"{model}: device 'cuda' was asked for but no CUDA GPU is available")
+    return torch.device(setting)
+
+
 def _registry() -> dict[str, Callable[..., Synthesizer]]:
     from synth.models.sdv import CTGANModel, GaussianCopulaModel, TVAEModel
     from synth.models.sequence import SequenceModel

@@ -42,7 +42,7 @@ from torch import nn
 
 from synth import events as ev
 from synth.errors import InputError, ModelError, NotFittedError
-from synth.models.base import Progress
+from synth.models.base import Progress, check_device, torch_device
 from synth.models.encoding import EncodingConfig, TableCode, fit_column, fit_table
 from synth.models.vae import VAEModel
 from synth.schema import Column, ColumnOverride, Kind, Schema, infer_schema
@@ -82,8 +82,7 @@ class SequenceConfig:
         for name in ("epochs", "batch_size", "d_model", "n_layers", "max_events", "entity_epochs"):
             if getattr(self, name) < 1:
                 raise ModelError(f"sequence: {name} must be at least 1")
-        if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
-            raise ModelError(f"sequence: device must be auto, cpu or cuda, not '{self.device}'")
+        check_device(self.device, "sequence")
 
 
 class EventNet(nn.Module):
@@ -269,11 +268,7 @@ class SequenceModel:
         return asdict(self.config)
 
     def _device(self) -> torch.device:
-        if self.config.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        if self.config.device.startswith("cuda") and not torch.cuda.is_available():
-            raise ModelError("sequence: device 'cuda' was asked for but no CUDA GPU is available")
-        return torch.device(self.config.device)
+        return torch_device(self.config.device, "sequence")
 
     # ------------------------------------------------------------------ prepare
     def prepare(

@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from synth.errors import ModelError, NotFittedError
-from synth.models.base import Conditions, Progress
+from synth.models.base import Conditions, Progress, check_device, torch_device
 from synth.models.encoding import EncodingConfig, TableCode, fit_table
 from synth.schema import Schema
 
@@ -77,8 +77,7 @@ class VAEConfig:
             raise ModelError("vae: val_share must be in [0, 0.5)")
         if self.dp_epsilon is not None and self.dp_epsilon <= 0:
             raise ModelError("vae: dp_epsilon must be positive")
-        if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
-            raise ModelError(f"vae: device must be auto, cpu or cuda, not '{self.device}'")
+        check_device(self.device, "vae")
 
 
 class Block(nn.Module):
@@ -227,11 +226,7 @@ class VAEModel:
         return asdict(self.config)
 
     def _device(self) -> torch.device:
-        if self.config.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        if self.config.device.startswith("cuda") and not torch.cuda.is_available():
-            raise ModelError("vae: device 'cuda' was asked for but no CUDA GPU is available")
-        return torch.device(self.config.device)
+        return torch_device(self.config.device, "vae")
 
     # ------------------------------------------------------------------ fit
     def fit(self, table: pd.DataFrame, schema: Schema, *, progress: Progress | None = None) -> None:

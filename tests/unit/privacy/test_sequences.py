@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from synth.evaluation.sequence_bench import split_entities
 from synth.evaluation.sequential import EventView
 from synth.privacy.gate import PrivacyConfig
@@ -19,12 +21,20 @@ def test_history_hash_sees_order_and_content(berka_events):
     assert (base != changed).sum() == 1
 
 
-def test_copied_training_histories_are_removed_and_fail(fitted_sequence, berka_events):
+@pytest.fixture(scope="module")
+def split_histories(fitted_sequence, berka_events):
+    """Training and holdout events in booking order, and the view of them."""
     model, schema = fitted_sequence
     events, accounts = berka_events
     train, holdout = split_entities(events, "account_id", seed=0)
     train_b, holdout_b = (model.prepare(t, schema, accounts)[0] for t in (train, holdout))
-    view = EventView.of(train_b, model)
+    return train_b, holdout_b, EventView.of(train_b, model)
+
+
+def test_copied_training_histories_are_removed_and_fail(fitted_sequence, berka_events, split_histories):
+    _, schema = fitted_sequence
+    _, accounts = berka_events
+    train_b, holdout_b, view = split_histories
     entities = accounts[accounts["account_id"].isin(train_b["account_id"])]
     config = PrivacyConfig(attacks=False)
     kept_entities, kept, result = sequence_gate(entities, train_b, train_b, holdout_b, view, schema, config)
@@ -32,12 +42,9 @@ def test_copied_training_histories_are_removed_and_fail(fitted_sequence, berka_e
     assert not result.passed and result.failed[0].name == "copies"
 
 
-def test_synthetic_histories_pass_copies_and_identifiers(fitted_sequence, berka_events):
+def test_synthetic_histories_pass_copies_and_identifiers(fitted_sequence, split_histories):
     model, schema = fitted_sequence
-    events, accounts = berka_events
-    train, holdout = split_entities(events, "account_id", seed=0)
-    train_b, holdout_b = (model.prepare(t, schema, accounts)[0] for t in (train, holdout))
-    view = EventView.of(train_b, model)
+    train_b, holdout_b, view = split_histories
     entities, synthetic = model.sample_entities(40, seed=1)
     _, _, result = sequence_gate(entities, synthetic, train_b, holdout_b, view, schema, PrivacyConfig())
     checks = {c.name: c for c in result.checks}
