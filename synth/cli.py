@@ -505,7 +505,14 @@ def bench(
         Path | None, typer.Option("--simulate", help="Benchmark risk simulation of this saved model instead.")
     ] = None,
     scenarios: Annotated[int, typer.Option(help="--simulate: scenarios per run.")] = 20,
-    rows: Annotated[int, typer.Option(help="--simulate: rows per scenario.")] = 100_000,
+    rows: Annotated[
+        int | None,
+        typer.Option(help="--simulate: rows per scenario [100,000]; --privacy: synthetic rows [1,000,000]."),
+    ] = None,
+    privacy: Annotated[
+        bool, typer.Option("--privacy", help="Benchmark the privacy gate's cost at scale instead.")
+    ] = False,
+    real_rows: Annotated[int, typer.Option(help="--privacy: real rows (train + holdout).")] = 100_000,
     sequential: Annotated[
         str | None,
         typer.Option(help="Benchmark event histories instead: berka-trans, or an events file."),
@@ -515,8 +522,12 @@ def bench(
     time_column: Annotated[str | None, typer.Option(help="--sequential file: time column.")] = None,
 ) -> None:
     """Benchmark models side by side on one split: fidelity, utility, privacy, speed."""
+    _positive(rows, "--rows")
     if simulate_model is not None:
-        _bench_simulate(simulate_model, out_dir, scenarios, rows)
+        _bench_simulate(simulate_model, out_dir, scenarios, rows or 100_000)
+        return
+    if privacy:
+        _bench_privacy(data, rows or 1_000_000, real_rows, out_dir)
         return
     if sequential is not None:
         _bench_sequential(sequential, context, entity_key, time_column, models, epochs, out_dir)
@@ -563,6 +574,20 @@ def _bench_sequential(data, context, key, time, models: str, epochs, out_dir: Pa
             progress=progress,
         )
     md, js = write_sequence_bench(result, out_dir)
+    out.print(result.to_markdown())
+    out.print(f"wrote {md} and {js}")
+
+
+def _bench_privacy(data: str, rows: int, real_rows: int, out_dir: Path) -> None:
+    from synth.datasets import load_dataset
+    from synth.evaluation.privacy_bench import run_privacy_bench, write_privacy_bench
+
+    _positive(real_rows, "--real-rows")
+    if real_rows < 10:
+        raise JobError("--real-rows: at least 10 rows are needed for a train/holdout split")
+    with err.status("generating rows and running the privacy gate"):
+        result = run_privacy_bench(load_dataset(data), synthetic_rows=rows, real_rows=real_rows)
+    md, js = write_privacy_bench(result, out_dir)
     out.print(result.to_markdown())
     out.print(f"wrote {md} and {js}")
 

@@ -24,7 +24,7 @@ from synth.evaluation.utility import tstr_auc
 from synth.models import build
 from synth.models.base import Progress
 from synth.privacy.copies import count_copies
-from synth.privacy.distance import dcr_figures
+from synth.privacy.distance import dcr_figures, nearest_records
 from synth.schema import infer_schema
 from synth.split import split
 
@@ -161,7 +161,9 @@ def run_bench(
         )
         if target:
             result.tstr_auc = tstr_auc(synthetic, holdout[modelled], target, seed=seed)
-        result.dcr_share = dcr_figures(synthetic, train[modelled], holdout[modelled], seed=seed)["dcr_share"]
+        result.dcr_share = dcr_figures(
+            nearest_records(synthetic, train[modelled], holdout[modelled], seed=seed)
+        )["dcr_share"]
         result.copies = count_copies(synthetic, train, modelled)
         if name == "vae":
             result.conditional = conditional_speed(model, train, schema, seed=seed)

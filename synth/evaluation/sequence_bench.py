@@ -10,6 +10,7 @@ holdout entities (0.5 is ideal).
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from synth.evaluation.sequential import EventView, entity_aggregates, sequence_f
 from synth.events import TimeFormat, date_like_columns
 from synth.models.base import Progress
 from synth.models.sequence import SequenceModel
-from synth.privacy.distance import dcr_figures
+from synth.privacy.distance import dcr_figures, nearest_records
 from synth.schema import ColumnOverride, Kind, infer_schema
 
 
@@ -109,7 +110,7 @@ def _aggregate_dcr(synthetic, train, holdout, view: EventView) -> float:
     real = entity_aggregates(train, view)
     kinds = [c.removeprefix("share ") for c in real.columns if c.startswith("share ")]
     tables = [entity_aggregates(e, view, kinds) for e in (synthetic, train, holdout)]
-    return dcr_figures(*tables)["dcr_share"]
+    return dcr_figures(nearest_records(*tables))["dcr_share"]
 
 
 def _par(train, context, schema, view: EventView, n: int, epochs: int | None):
@@ -151,12 +152,15 @@ def _par(train, context, schema, view: EventView, n: int, epochs: int | None):
     if epochs:
         params["epochs"] = epochs
     synthesizer = PARSynthesizer(metadata, **params)
-    started = time.perf_counter()
-    synthesizer.fit({"events": table})
-    fit_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    sampled = synthesizer.sample_sequences(n)
-    sample_seconds = time.perf_counter() - started
+    with warnings.catch_warnings():
+        # raised by the GaussianCopula that PAR builds for its context columns, about its own order
+        warnings.filterwarnings("ignore", "The metadata lists columns in a different order")
+        started = time.perf_counter()
+        synthesizer.fit({"events": table})
+        fit_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        sampled = synthesizer.sample_sequences(n)
+        sample_seconds = time.perf_counter() - started
     sampled = sampled["events"] if isinstance(sampled, dict) else sampled
     sampled = sampled.dropna(subset=[time_column]).sort_values([key, time_column], kind="stable")
     sampled[time_column] = TimeFormat(view.time_format).format_values(

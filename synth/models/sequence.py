@@ -66,9 +66,9 @@ class SequenceConfig:
     lr: float = 3e-3
     d_model: int = 64
     n_layers: int = 1
-    dropout: float = 0.3  # histories are memorised quickly (train NLL far below validation)
+    dropout: float = 0.15  # on the GRU output: histories are memorised quickly otherwise
     max_events: int = 1000  # longer histories are truncated for training (their count is kept)
-    patience: int = 8
+    patience: int = 4
     val_share: float = 0.1
     n_bins: int = 48
     entity_epochs: int = 200
@@ -112,12 +112,12 @@ class EventNet(nn.Module):
         self.h0 = nn.Linear(d, cfg.n_layers * d)
         self.position = nn.Parameter(torch.zeros(len(vocab), d))
         self.heads = nn.ModuleList(
-            nn.Sequential(
-                nn.LayerNorm(d), nn.Linear(d, d), nn.GELU(), nn.Dropout(cfg.dropout), nn.Linear(d, v)
-            )
-            for v in vocab
+            nn.Sequential(nn.LayerNorm(d), nn.Linear(d, d), nn.GELU(), nn.Linear(d, v)) for v in vocab
         )
         self.n_layers = cfg.n_layers
+        # one dropout on the GRU output, shared by every column head (a mask per head cost more
+        # CPU time than the heads themselves)
+        self.dropout = nn.Dropout(cfg.dropout)
         nn.init.normal_(self.position, std=0.02)
         # calendar-aware gap head: the logit of "next event in k days" also scores the date it
         # lands on (day of month, weekday, month end), so month-end postings and orders on a
@@ -181,6 +181,7 @@ class EventNet(nn.Module):
         x = torch.cat([self.bos.expand(n, 1, -1), previous], 1)
         days = torch.cat([features[:, -1:], features[:, : width - 1]], 1)
         h, _ = self.gru(x + self.time_in(days) + e[:, None], h0)  # (E, T, D)
+        h = self.dropout(h)
         embedded = self.embed(tokens + self.offsets)  # (E, T, C, D)
         prefix = torch.zeros_like(h)
         total = torch.zeros((), device=h.device)
@@ -190,6 +191,25 @@ class EventNet(nn.Module):
             total = total + (nll * mask.flatten()).sum()
             prefix = prefix + embedded[:, :, col]
         return total / mask.sum()
+
+
+def _length_batches(
+    rows: torch.Tensor, lengths: torch.Tensor, batch: int, generator: torch.Generator, pool: int = 8
+) -> list[torch.Tensor]:
+    """One epoch of batches of entities with similar history lengths, in random order.
+
+    Rows are shuffled, cut into pools of ``pool`` batches, sorted by length within each pool and
+    cut into batches, so a batch is padded to about its own length rather than the longest of
+    a random draw (Berka: 100 events on average against 40); which rows meet in a batch still
+    changes every epoch. Drops the last partial batch, as a fixed step count per epoch needs.
+    """
+    order = rows[torch.randperm(len(rows), generator=generator).to(rows.device)]
+    out = []
+    for lo in range(0, len(order), pool * batch):
+        chunk = order[lo : lo + pool * batch]
+        chunk = chunk[torch.argsort(lengths[chunk], stable=True)]
+        out += [chunk[i : i + batch] for i in range(0, len(chunk) - batch + 1, batch)]
+    return [out[i] for i in torch.randperm(len(out), generator=generator).tolist()]
 
 
 def time_features(
@@ -470,12 +490,11 @@ class SequenceModel:
         )
         autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=tokens.device.type == "cuda")
         best, best_state, stale = math.inf, None, 0
+        lengths = mask.sum(1)
         for epoch in range(cfg.epochs):
             net.train()
-            order = train[torch.randperm(len(train), generator=generator).to(tokens.device)]
             total = 0.0
-            for step in range(steps):
-                rows = order[step * batch : (step + 1) * batch]
+            for rows in _length_batches(train, lengths, batch, generator):
                 width = int(mask[rows].sum(1).max())  # trim padding to the batch's longest
                 with autocast:
                     loss = net.loss(

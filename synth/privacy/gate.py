@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synth.privacy.attacks import anonymeter_risks
 from synth.privacy.copies import copy_mask
-from synth.privacy.distance import dcr_figures
+from synth.privacy.distance import dcr_figures, nearest_records
 from synth.privacy.mia import membership_auc
 from synth.privacy.rare import count_rare, suppress_rare
 from synth.schema import Schema
@@ -147,7 +147,8 @@ def evaluate(
             f"{copies_removed} removed before writing, {present} present",
         )
     )
-    figures = dcr_figures(synthetic, train, holdout, columns=modelled, seed=seed)
+    records = nearest_records(synthetic, train, holdout, columns=modelled, seed=seed)
+    figures = dcr_figures(records)
     checks.append(_check("dcr_share", figures["dcr_share"], config.dcr_share_max, "<="))
     checks.append(
         _check(
@@ -167,7 +168,7 @@ def evaluate(
             _versus(figures, "nndr_p5"),
         )
     )
-    mia = membership_auc(synthetic, train, holdout, columns=modelled, seed=seed)
+    mia = membership_auc(records)
     figures["membership_auc"] = mia
     checks.append(_check("membership_inference", mia, config.mia_auc_max, "<="))
     if config.attacks and len(modelled) >= 2:

@@ -96,8 +96,11 @@ def test_sequential_job_publishes_entities_and_events(tmp_path, prefect_harness)
                 "entities": 60,
             },
             "validation": {"suite": "berka_trans"},
-            # 40 holdout accounts: the membership AUC's standard error is ~0.065 at this size
-            "privacy": {"attacks": False, "mia_auc_max": 0.75},
+            # 40 holdout accounts: the membership AUC's standard error is ~0.065 at this size, and
+            # a 3-epoch model's accounts lie far from every real one, so which real sample is
+            # nearer says little (its DCR share is 0.64-0.73 over seeds). This test is about
+            # publishing; tests/unit/privacy/test_sequences.py checks that the gate bites.
+            "privacy": {"attacks": False, "mia_auc_max": 0.75, "dcr_share_max": 0.8},
         }
     )
     result = sequential(job)

@@ -77,3 +77,21 @@ def test_context_must_cover_every_entity(berka_events):
         model.fit(events, schema, context=partial)
     with pytest.raises(InputError, match="'when'"):
         SequenceModel(entity_key="account_id", time_column="when").fit(events, schema)
+
+
+def test_length_batches_cover_every_row_once_with_little_padding():
+    import torch
+
+    from synth.models.sequence import _length_batches
+
+    generator = torch.Generator().manual_seed(0)
+    lengths = torch.from_numpy(pd.Series(range(1000)).map(lambda i: (i * 7919) % 131 + 1).to_numpy()).float()
+    rows = torch.arange(1000)
+    first = _length_batches(rows, lengths, 32, generator)
+    second = _length_batches(rows, lengths, 32, generator)
+    assert len(first) == 1000 // 32 and all(len(b) == 32 for b in first)
+    covered = torch.cat(first)
+    assert len(covered.unique()) == len(covered) == 31 * 32
+    padded = sum(float(lengths[b].max()) * len(b) for b in first)
+    assert padded < 1.3 * float(lengths[covered].sum())  # random batches pad ~1.9x here
+    assert not all(torch.equal(a, b) for a, b in zip(first, second, strict=True))

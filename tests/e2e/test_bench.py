@@ -1,0 +1,96 @@
+"""`synth bench` in each of its modes, on the bundled samples with tiny settings: the command
+runs, writes its Markdown and JSON, and the figures are in range. (Speed is measured by the
+bench itself, never asserted here.)"""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import DATA
+from tests.e2e.test_cli import synth
+
+
+def test_tabular_bench_scores_every_model_on_one_split(tmp_path, monkeypatch, capsys):
+    code, out, err = synth(
+        monkeypatch,
+        capsys,
+        "bench",
+        "--data",
+        str(DATA / "adult_sample.csv"),
+        "--target",
+        "income",
+        "--models",
+        "gaussian_copula,vae",
+        "--epochs",
+        "2",
+        "--out",
+        str(tmp_path),
+    )
+    assert code == 0, err
+    result = json.loads((tmp_path / "bench-adult_sample.json").read_text())
+    assert result["rows_train"] == 2400 and result["rows_holdout"] == 600
+    by_name = {r["model"]: r for r in result["results"]}
+    assert set(by_name) == {"gaussian_copula", "vae"}
+    for figures in by_name.values():
+        assert figures["error"] is None
+        assert 0 < figures["column_shapes"] <= 1 and 0 < figures["pair_trends"] <= 1
+        assert 0 <= figures["dcr_share"] <= 1 and 0.5 <= figures["tstr_auc"] <= 1
+    assert by_name["vae"]["conditional"]["slowdown"] > 0
+    assert "| vae |" in (tmp_path / "bench-adult_sample.md").read_text()
+
+
+def test_privacy_bench_times_the_whole_gate(tmp_path, monkeypatch, capsys):
+    code, out, err = synth(
+        monkeypatch,
+        capsys,
+        "bench",
+        "--privacy",
+        "--data",
+        str(DATA / "adult_sample.csv"),
+        "--rows",
+        "4000",
+        "--real-rows",
+        "5000",  # past the sample's 3,000 rows: grown by jittered resampling
+        "--out",
+        str(tmp_path),
+    )
+    assert code == 0, err
+    result = json.loads((tmp_path / "bench-privacy-adult_sample.json").read_text())
+    assert (result["train_rows"], result["holdout_rows"], result["reference_rows"]) == (4000, 1000, 1000)
+    assert result["synthetic_rows"] == 4000
+    assert {c["name"] for c in result["checks"]} >= {"dcr_share", "membership_inference", "linkability"}
+    assert all(seconds > 0 for seconds in result["timings"].values())
+    assert "whole gate" in out
+
+
+def test_privacy_bench_rejects_too_few_rows(tmp_path, monkeypatch, capsys):
+    out_dir = tmp_path / "bench"
+    code, _, err = synth(monkeypatch, capsys, "bench", "--privacy", "--real-rows", "5", "--out", str(out_dir))
+    assert code == 2 and "--real-rows" in err and "Traceback" not in err
+    assert not out_dir.exists()
+
+
+def test_sequential_bench_runs_ours_beside_par(tmp_path, monkeypatch, capsys):
+    code, out, err = synth(
+        monkeypatch,
+        capsys,
+        "bench",
+        "--sequential",
+        str(DATA / "berka_trans.csv"),
+        "--context",
+        str(DATA / "berka_accounts.csv"),
+        "--entity-key",
+        "account_id",
+        "--time-column",
+        "date",
+        "--epochs",
+        "1",
+        "--out",
+        str(tmp_path),
+    )
+    assert code == 0, err
+    result = json.loads((tmp_path / "bench-sequential-berka_trans.json").read_text())
+    assert set(result["results"]) == {"sequence", "par"}
+    ours = result["results"]["sequence"]
+    assert ours["balance_consistency"] == 1.0
+    assert 0 <= ours["aggregate_dcr_share"] <= 1
