@@ -337,17 +337,22 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
         raise
     lap("write")
     artifacts = publish_artifacts(manifest, run_dir)
+    refuse_unpublished(verdict, output_check, suite, run_dir, "output")
+    return RunResult(run_dir, manifest, timings, artifacts)
+
+
+def refuse_unpublished(verdict, output_check, suite, run_dir: Path, what: str) -> None:
+    """Raise for a quarantined run: the failed privacy checks first, then the output suite's."""
     if not verdict.passed:
         raise GateFailed(
             f"{verdict.summary()}; nothing published, the run is in {run_dir}",
             verdict.to_dict()["checks"],
         )
-    if not publish:
+    if output_check is not None and not output_check.success:
         lines = "; ".join(o.line() for o in output_check.failed[:5])
         raise GateFailed(
-            f"synthetic output failed suite '{suite.name}': {lines}; nothing published, see {run_dir}"
+            f"synthetic {what} failed suite '{suite.name}': {lines}; nothing published, see {run_dir}"
         )
-    return RunResult(run_dir, manifest, timings, artifacts)
 
 
 def _relative(result: dict, run: RunFolder) -> dict:

@@ -20,6 +20,7 @@ from flows.pipeline import (
     RunResult,
     model_record,
     publish_artifacts,
+    refuse_unpublished,
     reuse_model,
     validate_input,
     validate_output,
@@ -169,15 +170,7 @@ def sequential(job: Job, progress: Progress | None = None) -> RunResult:
         raise
     lap("write")
     artifacts = publish_artifacts(manifest, run_dir)
-    if not verdict.passed:
-        raise GateFailed(
-            f"{verdict.summary()}; nothing published, the run is in {run_dir}", verdict.to_dict()["checks"]
-        )
-    if not consistent:
+    if verdict.passed and not consistent:
         raise GateFailed(f"synthetic balances are not consistent; nothing published, see {run_dir}")
-    if not publish:
-        lines = "; ".join(o.line() for o in output_check.failed[:5])
-        raise GateFailed(
-            f"synthetic events failed suite '{suite.name}': {lines}; nothing published, see {run_dir}"
-        )
+    refuse_unpublished(verdict, output_check, suite, run_dir, "events")
     return RunResult(run_dir, manifest, timings, artifacts)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Mapping
+from dataclasses import fields
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 import pandas as pd
 
@@ -57,6 +58,17 @@ class Synthesizer(Protocol):
     @classmethod
     def load_files(cls, directory: Path, params: dict[str, Any], schema: Schema) -> Synthesizer:
         """Rebuild a fitted model from :meth:`save_files`' output."""
+
+
+C = TypeVar("C")
+
+
+def typed_config(config_type: type[C], params: Mapping[str, Any], model: str) -> C:
+    """A model's config dataclass from keyword parameters; an unknown name is one clear error."""
+    unknown = sorted(set(params) - {f.name for f in fields(config_type)})
+    if unknown:
+        raise ModelError(f"{model}: unknown parameter(s) {', '.join(unknown)}")
+    return config_type(**params)
 
 
 def check_device(setting: str, model: str) -> None:

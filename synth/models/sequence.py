@@ -30,7 +30,7 @@ import copy
 import json
 import math
 import time as clock
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -42,7 +42,7 @@ from torch import nn
 
 from synth import events as ev
 from synth.errors import InputError, ModelError, NotFittedError
-from synth.models.base import Progress, check_device, torch_device
+from synth.models.base import Progress, check_device, torch_device, typed_config
 from synth.models.encoding import EncodingConfig, TableCode, fit_column, fit_table
 from synth.models.vae import VAEModel
 from synth.schema import Column, ColumnOverride, Kind, Schema, infer_schema
@@ -271,11 +271,7 @@ class SequenceModel:
     name: ClassVar[str] = "sequence"
 
     def __init__(self, **params: Any) -> None:
-        known = {f.name for f in fields(SequenceConfig)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise ModelError(f"sequence: unknown parameter(s) {', '.join(unknown)}")
-        self.config = SequenceConfig(**params)
+        self.config = typed_config(SequenceConfig, params, "sequence")
         self.schema: Schema | None = None
         self.layout: Layout | None = None
         self.code: TableCode | None = None

@@ -26,7 +26,7 @@ import copy
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from synth.errors import ModelError, NotFittedError
-from synth.models.base import Conditions, Progress, check_device, torch_device
+from synth.models.base import Conditions, Progress, check_device, torch_device, typed_config
 from synth.models.encoding import EncodingConfig, TableCode, fit_table
 from synth.schema import Schema
 
@@ -211,11 +211,7 @@ class VAEModel:
     name: ClassVar[str] = "vae"
 
     def __init__(self, **params: Any) -> None:
-        known = {f.name for f in fields(VAEConfig)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise ModelError(f"vae: unknown parameter(s) {', '.join(unknown)}")
-        self.config = VAEConfig(**params)
+        self.config = typed_config(VAEConfig, params, "vae")
         self.schema: Schema | None = None
         self.code: TableCode | None = None
         self.net: TabularVAE | None = None

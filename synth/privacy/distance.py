@@ -27,6 +27,7 @@ import pandas as pd
 import torch
 
 MAX_ONE_HOT = 64  # rarer levels of a high-cardinality column share one slot
+TILE = 2048  # reference rows per tile: a 1024 x 2048 float32 tile stays in cache for the minima
 
 
 @dataclass
@@ -112,9 +113,6 @@ def nearest_distances(
     return out
 
 
-TILE = 2048  # reference rows per tile: a 1024 x 2048 float32 tile stays in cache for the minima
-
-
 @dataclass(frozen=True)
 class NearestRecords:
     """Nearest-record distances between synthetic rows and real samples.
@@ -184,7 +182,7 @@ def nearest_records(
             torch.minimum(column_min[r0:r1], block.amin(0), out=column_min[r0:r1])
             if part < parts:
                 top = torch.topk(block, min(2, r1 - r0), dim=1, largest=False).values
-                best = top if best is None else _smallest(top, 2, best)
+                best = _smallest(top, 2, best)
                 closest = top[:, 0]
             else:
                 closest = block.amin(1)
