@@ -189,7 +189,8 @@ def evaluate(
                     risk.high,
                     config.attack_risk_max,
                     "<=",
-                    f"risk {risk.risk:.4f}, 95% CI [{risk.low:.4f}, {risk.high:.4f}]",
+                    f"risk {risk.risk:.4f}, 95% CI [{risk.low:.4f}, {risk.high:.4f}]"
+                    + ("; attack no better than random guessing" if risk.powerless else ""),
                 )
             )
     rare = count_rare(synthetic, train, schema, config.rare_k)

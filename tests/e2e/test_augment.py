@@ -33,7 +33,6 @@ def run(prefect_harness, tmp_path_factory, fitted_frames):
         job = load_job(ROOT / "data" / "jobs" / "berka_augment.yaml")
         job.model.params["epochs"] = 8
         job.augment.seeds = 2
-        job.privacy.attack_risk_max = 0.3  # as the job; an 8-epoch model
         job.output = str(tmp_path_factory.mktemp("augment"))
         return augment(job)
     finally:

@@ -1,0 +1,41 @@
+"""Anonymeter's attacks at the sizes our jobs meet: they must bite on copies, even on a small
+table, and stay quiet on real rows the model never saw.
+"""
+
+import pytest
+
+from synth.privacy.attacks import anonymeter_risks, linkability_neighbors
+from synth.schema import infer_schema
+
+
+def test_the_linkability_attacker_names_a_fixed_share_of_the_records():
+    assert linkability_neighbors(170) == 1
+    assert linkability_neighbors(5_000) == 10
+    assert linkability_neighbors(2_500) == 5
+
+
+@pytest.fixture(scope="module")
+def small(adult):
+    """Three disjoint 170-row parts, the size of the Berka loans' control set."""
+    rows = adult.sample(510, random_state=3).reset_index(drop=True)
+    schema = infer_schema(rows, table="adult")
+    return rows.iloc[:170], rows.iloc[170:340], rows.iloc[340:], [c.name for c in schema.modelled]
+
+
+def risks_of(synthetic, train, control, columns):
+    found = anonymeter_risks(synthetic, train, control, columns=columns, secret="occupation", n_attacks=170)
+    return {r.name: r for r in found}
+
+
+def test_copies_of_a_small_table_are_linkable(small):
+    train, control, _, columns = small
+    risks = risks_of(train, train, control, columns)
+    assert risks["linkability"].low > 0.5
+    assert not risks["linkability"].powerless
+
+
+def test_unseen_real_rows_pass_at_the_default_bound(small):
+    train, control, unseen, columns = small
+    risks = risks_of(unseen, train, control, columns)
+    assert risks["linkability"].high <= 0.09
+    assert risks["singling_out"].high <= 0.09
