@@ -11,11 +11,12 @@ The public API, one verb per stage::
 
 import os as _os
 
-# Users' data jobs must not phone home: GX and Prefect analytics are off unless a user turns
-# them on explicitly. Set before either package is imported, which reads them at import time.
+# Users' data jobs must not phone home: GX, Prefect and Hugging Face telemetry are off unless a
+# user turns them on explicitly. Set before those packages are imported: they read it at import.
 _os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 _os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 _os.environ.setdefault("DO_NOT_TRACK", "1")
+_os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")  # the optional TabularARGN engine
 
 from synth.errors import GateFailed, InputError, JobError, ModelError, SchemaError, SynthError  # noqa: E402
 from synth.io import read, write_parquet  # noqa: E402

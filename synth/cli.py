@@ -495,7 +495,13 @@ def report(
 @app.command()
 def bench(
     data: Annotated[str, typer.Option(help="adult, berka-loans, or a CSV/Parquet path.")] = "adult",
-    models: Annotated[str, typer.Option(help="Comma-separated models.")] = "gaussian_copula,ctgan,tvae,vae",
+    models: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated models [gaussian_copula,ctgan,tvae,vae, and argn when installed; "
+            "--sequential: sequence,par]."
+        ),
+    ] = None,
     target: Annotated[str | None, typer.Option(help="Column for TSTR ROC-AUC.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for bench-<data>.md/.json.")] = Path("bench"),
     epochs: Annotated[
@@ -533,13 +539,16 @@ def bench(
         _bench_sequential(sequential, context, entity_key, time_column, models, epochs, out_dir)
         return
     from synth.datasets import load_dataset
-    from synth.evaluation.bench import run_bench, write_bench
+    from synth.evaluation.bench import default_bench_models, run_bench, write_bench
+    from synth.models.argn import INSTALL_HINT, engine_available
     from synth.models.base import TABULAR_MODELS
 
-    names = [m.strip() for m in models.split(",") if m.strip()]
+    names = [m.strip() for m in (models or default_bench_models()).split(",") if m.strip()]
     unknown = [m for m in names if m not in TABULAR_MODELS]
     if unknown:
         raise JobError(f"--models: unknown model '{unknown[0]}'; choose from {', '.join(TABULAR_MODELS)}")
+    if "argn" in names and not engine_available():
+        raise JobError(f"--models argn: {INSTALL_HINT}")
     _positive(epochs, "--epochs")
     params = {m: {"epochs": epochs} for m in names if epochs and m != "gaussian_copula"}
     dataset = load_dataset(data)
@@ -550,13 +559,11 @@ def bench(
     out.print(f"wrote {md} and {js}")
 
 
-def _bench_sequential(data, context, key, time, models: str, epochs, out_dir: Path) -> None:
+def _bench_sequential(data, context, key, time, models: str | None, epochs, out_dir: Path) -> None:
     from synth.datasets import load_event_dataset
     from synth.evaluation.sequence_bench import run_sequence_bench, write_sequence_bench
 
-    names = tuple(m.strip() for m in models.split(",") if m.strip())
-    if names == ("gaussian_copula", "ctgan", "tvae", "vae"):  # the tabular default
-        names = ("sequence", "par")
+    names = tuple(m.strip() for m in (models or "sequence,par").split(",") if m.strip())
     unknown = [m for m in names if m not in ("sequence", "par")]
     if unknown:
         raise JobError(f"--models: unknown sequential model '{unknown[0]}'; choose from sequence, par")

@@ -92,10 +92,10 @@ class Schema:
         columns = tuple(Column(**{**c, "kind": Kind(c["kind"])}) for c in payload["columns"])
         return cls(payload["table"], columns, tuple(payload.get("dropped", ())))
 
-    def conform(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def conform(self, frame: pd.DataFrame, *, modelled_only: bool = False) -> pd.DataFrame:
         """Return ``frame`` with the input's column order and dtypes (datetimes stay datetimes)."""
         out = {}
-        for column in self.columns:
+        for column in self.modelled if modelled_only else self.columns:
             values = frame[column.name]
             try:
                 out[column.name] = values.astype(column.dtype)

@@ -121,6 +121,13 @@ def machine_summary() -> dict[str, Any]:
     }
 
 
+def default_bench_models() -> str:
+    """SDV's three peers and ours, and MOSTLY AI's TabularARGN where its engine imports."""
+    from synth.models.argn import engine_available
+
+    return "gaussian_copula,ctgan,tvae,vae" + (",argn" if engine_available() else "")
+
+
 def run_bench(
     dataset: Dataset,
     models: list[str],

@@ -89,15 +89,16 @@ def torch_device(setting: str, model: str):
 
 
 def _registry() -> dict[str, Callable[..., Synthesizer]]:
+    from synth.models.argn import ARGNModel
     from synth.models.sdv import CTGANModel, GaussianCopulaModel, TVAEModel
     from synth.models.sequence import SequenceModel
     from synth.models.vae import VAEModel
 
-    models = (GaussianCopulaModel, CTGANModel, TVAEModel, VAEModel, SequenceModel)
+    models = (GaussianCopulaModel, CTGANModel, TVAEModel, VAEModel, ARGNModel, SequenceModel)
     return {model.name: model for model in models}
 
 
-TABULAR_MODELS = ("gaussian_copula", "ctgan", "tvae", "vae")
+TABULAR_MODELS = ("gaussian_copula", "ctgan", "tvae", "vae", "argn")
 SEQUENCE_MODELS = ("sequence",)
 MODEL_NAMES = TABULAR_MODELS + SEQUENCE_MODELS
 

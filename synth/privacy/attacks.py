@@ -25,6 +25,7 @@ class AttackRisk:
     high: float
     attack_rate: float = float("nan")
     baseline_rate: float = float("nan")
+    attacks: int = 0
 
     @property
     def powerless(self) -> bool:
@@ -89,7 +90,7 @@ def anonymeter_risks(
         warnings.simplefilter("ignore")
         singling = SinglingOutEvaluator(ori, syn, n_attacks=n_attacks, control=control, seed=seed)
         singling.evaluate(mode="univariate")
-        risks.append(_risk("singling_out", singling))
+        risks.append(_risk("singling_out", singling, n_attacks))
         half = len(columns) // 2
         linkability = LinkabilityEvaluator(
             ori,
@@ -100,7 +101,7 @@ def anonymeter_risks(
             control=control,
         )
         linkability.evaluate(n_jobs=1)
-        risks.append(_risk("linkability", linkability))
+        risks.append(_risk("linkability", linkability, n_attacks))
         secret = secret or columns[-1]
         inference = InferenceEvaluator(
             ori,
@@ -111,11 +112,11 @@ def anonymeter_risks(
             control=control,
         )
         inference.evaluate(n_jobs=1)
-        risks.append(_risk("attribute_inference", inference))
+        risks.append(_risk("attribute_inference", inference, n_attacks))
     return risks
 
 
-def _risk(name: str, evaluator) -> AttackRisk:
+def _risk(name: str, evaluator, n_attacks: int) -> AttackRisk:
     risk, results = evaluator.risk(), evaluator.results()
     low, high = risk.ci
     return AttackRisk(
@@ -125,4 +126,5 @@ def _risk(name: str, evaluator) -> AttackRisk:
         float(high),
         float(results.attack_rate.value),
         float(results.baseline_rate.value),
+        n_attacks,
     )

@@ -15,10 +15,18 @@ dcr_p5_ratio              0.5    synthetic 5th-pct DCR / holdout's own (must be 
 nndr_p5_ratio             0.5    synthetic 5th-pct NNDR / holdout's own (must be >=)
 membership_inference      0.60   ROC-AUC of the distance attack (0.5 = no signal)
 singling_out, linkability,
-attribute_inference       0.09   upper 95 % bound of anonymeter's risk (Singapore PDPC)
+attribute_inference       0.09   anonymeter's risk (Singapore PDPC): its upper 95 % bound
+                                 when >= 1,000 attacks ran, else its estimate (see below)
 rare_values               0      rare training levels emitted verbatim
 identifiers               0      identifier values equal to a real one
 ========================  =====  ======================================================
+
+Why the attack rule depends on the attack count: anonymeter can run at most as many attacks as
+there are control (holdout) rows, and its interval is ~0.3 wide at 170 attacks (the Berka loans'
+holdout) whenever the secret is predictable from the other columns at all. No synthetic table of
+such an input could prove a risk below 0.09, so the gate would only ever refuse. With fewer than
+``bound_min_attacks`` attacks the estimate is judged and the check's detail says so;
+``attack_bound: upper`` demands the bound at any size.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from synth.privacy.attacks import anonymeter_risks
+from synth.privacy.attacks import AttackRisk, anonymeter_risks
 from synth.privacy.copies import copy_mask
 from synth.privacy.distance import dcr_figures, nearest_records
 from synth.privacy.mia import membership_auc
@@ -49,6 +57,8 @@ class PrivacyConfig(BaseModel):
     nndr_p5_ratio_min: float = Field(0.5, ge=0)
     mia_auc_max: float = Field(0.60, gt=0, le=1)
     attack_risk_max: float = Field(0.09, ge=0, le=1)
+    attack_bound: Literal["auto", "upper", "estimate"] = "auto"
+    bound_min_attacks: int = Field(1000, ge=1)
     attacks: bool = True
     n_attacks: int = Field(1000, ge=10)
     secret: str | None = None
@@ -183,21 +193,28 @@ def evaluate(
             seed=seed,
         ):
             figures[f"{risk.name}_risk"] = risk.risk
-            checks.append(
-                _check(
-                    risk.name,
-                    risk.high,
-                    config.attack_risk_max,
-                    "<=",
-                    f"risk {risk.risk:.4f}, 95% CI [{risk.low:.4f}, {risk.high:.4f}]"
-                    + ("; attack no better than random guessing" if risk.powerless else ""),
-                )
-            )
+            checks.append(_attack_check(risk, config))
     rare = count_rare(synthetic, train, schema, config.rare_k)
     checks.append(_check("rare_values", sum(rare.values()), 0, "<=", ", ".join(sorted(rare)) or ""))
     leaked = identifier_overlap(synthetic, train, schema)
     checks.append(_check("identifiers", sum(leaked.values()), 0, "<=", ", ".join(sorted(leaked)) or ""))
     return GateResult(checks, copies_removed, {}, figures)
+
+
+def _attack_check(risk: AttackRisk, config: PrivacyConfig) -> Check:
+    """One anonymeter attack against the bound: its upper 95 % limit, or its estimate where
+    too few attacks could run for the limit to decide anything (module docstring).
+    """
+    upper = config.attack_bound == "upper" or (
+        config.attack_bound == "auto" and risk.attacks >= config.bound_min_attacks
+    )
+    detail = f"risk {risk.risk:.4f}, 95% CI [{risk.low:.4f}, {risk.high:.4f}], {risk.attacks} attacks"
+    if not upper:
+        detail += "; judged on the estimate: too few attacks for the bound"
+    if risk.powerless:
+        detail += "; attack no better than random guessing"
+    figure = risk.high if upper else risk.risk
+    return _check(risk.name, figure, config.attack_risk_max, "<=", detail)
 
 
 def _versus(figures: dict[str, float], name: str) -> str:

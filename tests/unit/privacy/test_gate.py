@@ -4,8 +4,9 @@ import pandas as pd
 import pytest
 
 from synth.models import build
+from synth.privacy.attacks import AttackRisk
 from synth.privacy.distance import nearest_records
-from synth.privacy.gate import PrivacyConfig, evaluate, gate
+from synth.privacy.gate import PrivacyConfig, _attack_check, evaluate, gate
 from synth.privacy.mia import membership_auc
 from synth.privacy.rare import RARE_TOKEN
 from synth.schema import infer_schema
@@ -104,3 +105,15 @@ def test_dp_training_stays_within_its_budget(adult):
     assert 0 < spent <= 2.0
     assert model.history["dp_steps"] > 0 and model.history["dp_noise_multiplier"] > 0
     assert len(model.sample(100, seed=0)) == 100
+
+
+def test_attack_checks_use_the_bound_only_where_enough_attacks_ran():
+    few = AttackRisk("linkability", 0.05, 0.0, 0.2, attack_rate=0.3, baseline_rate=0.1, attacks=170)
+    check = _attack_check(few, PrivacyConfig())
+    assert check.passed and check.figure == 0.05 and "judged on the estimate" in check.detail
+    assert not _attack_check(few, PrivacyConfig(attack_bound="upper")).passed
+    risky = AttackRisk("linkability", 0.12, 0.0, 0.3, attack_rate=0.4, baseline_rate=0.1, attacks=170)
+    assert not _attack_check(risky, PrivacyConfig()).passed
+    many = AttackRisk("linkability", 0.05, 0.0, 0.2, attack_rate=0.3, baseline_rate=0.1, attacks=1000)
+    check = _attack_check(many, PrivacyConfig())
+    assert not check.passed and check.figure == 0.2 and "estimate" not in check.detail
