@@ -1,9 +1,9 @@
 """MOSTLY AI's TabularARGN (``mostlyai-engine``, Apache-2.0) behind our model protocol: the
 strongest open peer, measured beside ours by ``synth bench`` when the engine is installed.
 
-The engine is an optional extra: it requires NumPy 2 and a torchvision that matches torch
-(its ``transformers`` import fails on a mismatched one, e.g. PyPI's CUDA torchvision beside a
-CPU torch). See the README for the isolated install. Conditions become the engine's
+The engine is optional and lives in an environment of its own: it requires NumPy 2, which
+anonymeter (our privacy gate) forbids, and a torchvision that matches torch or none (its
+``transformers`` import fails on PyPI's CUDA torchvision beside a CPU torch). See the README. Conditions become the engine's
 ``seed_data``: fixed columns, the rest generated in flexible order, no rejection loop.
 """
 
@@ -23,8 +23,8 @@ from synth.schema import Schema
 
 WORKSPACE = "argn-workspace"
 INSTALL_HINT = (
-    "TabularARGN needs the optional engine: pip install 'synth[argn]' "
-    "(on a CPU torch, then: pip uninstall -y torchvision torchaudio); see the README"
+    "TabularARGN needs mostlyai-engine in an environment of its own (it needs NumPy 2, "
+    "anonymeter pins NumPy < 1.27): see the README's 'TabularARGN in the bench'"
 )
 
 
