@@ -5,6 +5,7 @@ bench itself, never asserted here.)"""
 from __future__ import annotations
 
 import json
+import sys
 
 from tests.conftest import DATA
 from tests.e2e.test_cli import synth
@@ -94,3 +95,11 @@ def test_sequential_bench_runs_ours_beside_par(tmp_path, monkeypatch, capsys):
     ours = result["results"]["sequence"]
     assert ours["balance_consistency"] == 1.0
     assert 0 <= ours["aggregate_dcr_share"] <= 1
+
+
+def test_argn_without_its_engine_is_one_clear_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "mostlyai.engine", None)  # as if not installed
+    code, _, err = synth(monkeypatch, capsys, "bench", "--models", "vae,argn", "--out", str(tmp_path))
+    assert code == 2
+    assert "--models argn" in err and "environment of its own" in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())
