@@ -3,8 +3,9 @@ strongest open peer, measured beside ours by ``synth bench`` when the engine is 
 
 The engine is optional and lives in an environment of its own: it requires NumPy 2, which
 anonymeter (our privacy gate) forbids, and a torchvision that matches torch or none (its
-``transformers`` import fails on PyPI's CUDA torchvision beside a CPU torch). See the README. Conditions become the engine's
-``seed_data``: fixed columns, the rest generated in flexible order, no rejection loop.
+``transformers`` import fails on PyPI's CUDA torchvision beside a CPU torch). See the README.
+Conditions become the engine's ``seed_data``: fixed columns, the rest generated in flexible
+order, no rejection loop.
 """
 
 from __future__ import annotations
