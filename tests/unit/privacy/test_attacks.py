@@ -39,3 +39,29 @@ def test_unseen_real_rows_pass_at_the_default_bound(small):
     risks = risks_of(unseen, train, control, columns)
     assert risks["linkability"].high <= 0.09
     assert risks["singling_out"].high <= 0.09
+
+
+SCRIPT = """
+from synth.io import read
+from synth.privacy.attacks import anonymeter_risks
+from synth.schema import infer_schema
+rows = read({path!r}).frame.sample(900, random_state=5).reset_index(drop=True)
+columns = [c.name for c in infer_schema(rows).modelled]
+risks = anonymeter_risks(rows[600:], rows[:300], rows[300:600], columns=columns, n_attacks=300, seed=0)
+print([round(r.risk, 6) for r in risks])
+"""
+
+
+def test_the_same_seed_gives_the_same_risks_in_a_new_process():
+    """Anonymeter's singling-out queries came out in a per-process order (polars' hashing)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import DATA
+
+    script = SCRIPT.format(path=str(DATA / "adult_sample.csv"))
+    runs = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+        for _ in range(3)
+    }
+    assert len(runs) == 1, runs
