@@ -519,6 +519,7 @@ def bench(
         bool, typer.Option("--privacy", help="Benchmark the privacy gate's cost at scale instead.")
     ] = False,
     real_rows: Annotated[int, typer.Option(help="--privacy: real rows (train + holdout).")] = 100_000,
+    draws: Annotated[int, typer.Option(help="Samples drawn and scored per model; figures are means.")] = 3,
     sequential: Annotated[
         str | None,
         typer.Option(help="Benchmark event histories instead: berka-trans, or an events file."),
@@ -529,6 +530,7 @@ def bench(
 ) -> None:
     """Benchmark models side by side on one split: fidelity, utility, privacy, speed."""
     _positive(rows, "--rows")
+    _positive(draws, "--draws")
     if simulate_model is not None:
         _bench_simulate(simulate_model, out_dir, scenarios, rows or 100_000)
         return
@@ -553,7 +555,7 @@ def bench(
     params = {m: {"epochs": epochs} for m in names if epochs and m != "gaussian_copula"}
     dataset = load_dataset(data)
     with _progress_bar() as progress:
-        result = run_bench(dataset, names, target=target, params=params, progress=progress)
+        result = run_bench(dataset, names, target=target, params=params, draws=draws, progress=progress)
     md, js = write_bench(result, out_dir)
     out.print(result.to_markdown())
     out.print(f"wrote {md} and {js}")

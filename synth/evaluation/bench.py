@@ -1,10 +1,13 @@
 """``synth bench``: every model on the same split, in one process, measured the same way.
 
-Each model is fitted on the same 80 % training split (seed 0) and samples as many rows as it
-trained on. Figures: fit seconds, sampling rows/s, Column Shapes and Column Pair Trends (ours,
-all pairs, and SDMetrics' QualityReport beside them), TSTR ROC-AUC against the real-train score,
-DCR share against an equal-size holdout, and the count of synthetic rows identical to a train
-row. Speed is only comparable within one run (shared machines vary ~1.5x between runs).
+Each model is fitted on the same 80 % training split (seed 0) and draws as many rows as it
+trained on, ``draws`` times with different sampling seeds. Figures: fit seconds, sampling rows/s,
+Column Shapes and Column Pair Trends (ours, all pairs, and SDMetrics' QualityReport beside them,
+first draw only: it is the slowest figure), TSTR ROC-AUC against the real-train score, DCR share
+against an equal-size holdout, and the count of synthetic rows identical to a train row (summed
+over draws). Figures are means over the draws; TSTR and DCR also get their standard deviation,
+because one draw moves them by about 0.003 and 0.005, as much as the gaps between the best
+models. Speed is only comparable within one run (shared machines vary ~1.5x between runs).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from synth.datasets import Dataset
@@ -41,8 +45,11 @@ class ModelResult:
     sdmetrics_shapes: float | None = None
     sdmetrics_trends: float | None = None
     tstr_auc: float | None = None
+    tstr_auc_sd: float | None = None
     dcr_share: float | None = None
+    dcr_share_sd: float | None = None
     copies: int | None = None
+    draws: int = 0
     conditional: dict[str, Any] | None = None
     params: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
@@ -71,12 +78,17 @@ class BenchResult:
         def fmt(value, digits=3):
             return "-" if value is None else f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
+        def spread(mean, sd):
+            return fmt(mean) if mean is None or sd is None else f"{mean:.3f} ± {sd:.3f}"
+
         conditional = next((r.conditional for r in self.results if r.conditional), None)
+        draws = max((r.draws for r in self.results), default=0)
         lines = [
             f"## synth bench: {self.dataset} "
             f"({self.rows_train:,} train / {self.rows_holdout:,} holdout rows)",
             "",
-            f"Machine: {self.machine['summary']}. Target: `{self.target}`.",
+            f"Machine: {self.machine['summary']}. Target: `{self.target}`. "
+            f"Means over {draws} sample draw(s); ± is their standard deviation.",
             "",
             "| model | fit s | sample rows/s | shapes | trends (all pairs) | SDMetrics shapes | "
             "SDMetrics trends | TSTR AUC | DCR share | copies |",
@@ -90,7 +102,8 @@ class BenchResult:
             lines.append(
                 f"| {r.model} | {fmt(r.fit_seconds, 1)} | {fmt(r.sample_rows_per_second, 0)} | "
                 f"{fmt(r.column_shapes)} | {fmt(r.pair_trends)} | {fmt(r.sdmetrics_shapes)} | "
-                f"{fmt(r.sdmetrics_trends)} | {fmt(r.tstr_auc)} | {fmt(r.dcr_share)} | "
+                f"{fmt(r.sdmetrics_trends)} | {spread(r.tstr_auc, r.tstr_auc_sd)} | "
+                f"{spread(r.dcr_share, r.dcr_share_sd)} | "
                 f"{fmt(r.copies)} |"
             )
         if conditional:
@@ -135,13 +148,13 @@ def run_bench(
     target: str | None = None,
     params: dict[str, dict[str, Any]] | None = None,
     seed: int = 0,
+    draws: int = 3,
     progress: Progress | None = None,
 ) -> BenchResult:
-    """Fit and score every model on one split of ``dataset``."""
+    """Fit every model on one split of ``dataset`` and score ``draws`` samples of each."""
     target = target or dataset.target
     train, holdout = split(dataset.frame, holdout=0.2, seed=seed)
     schema = infer_schema(train, table=dataset.name)
-    modelled = [c.name for c in schema.modelled]
     real_auc = tstr_auc(train, holdout, target, seed=seed) if target else None
     results = []
     for name in models:
@@ -152,26 +165,17 @@ def run_bench(
             started = time.perf_counter()
             model.fit(train, schema, progress=progress)
             result.fit_seconds = time.perf_counter() - started
-            started = time.perf_counter()
-            synthetic = model.sample(len(train), seed=seed + 1)
-            result.sample_rows_per_second = len(train) / (time.perf_counter() - started)
+            samples, seconds = [], 0.0
+            for draw in range(draws):
+                started = time.perf_counter()
+                samples.append(model.sample(len(train), seed=seed + 1 + draw))
+                seconds += time.perf_counter() - started
+            result.sample_rows_per_second = draws * len(train) / seconds
         except Exception as error:  # noqa: BLE001 - one failing peer must not sink the bench
             result.error = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
             results.append(result)
             continue
-        fidelity = evaluate_fidelity(train, synthetic, schema)
-        result.column_shapes, result.pair_trends = fidelity.column_shapes, fidelity.pair_trends
-        quality = sdmetrics_quality(train, synthetic, schema)
-        result.sdmetrics_shapes, result.sdmetrics_trends = (
-            quality["column_shapes"],
-            quality["pair_trends"],
-        )
-        if target:
-            result.tstr_auc = tstr_auc(synthetic, holdout[modelled], target, seed=seed)
-        result.dcr_share = dcr_figures(
-            nearest_records(synthetic, train[modelled], holdout[modelled], seed=seed)
-        )["dcr_share"]
-        result.copies = count_copies(synthetic, train, modelled)
+        _score(result, samples, train, holdout, schema, target, seed)
         if name == "vae":
             result.conditional = conditional_speed(model, train, schema, seed=seed)
         results.append(result)
@@ -185,6 +189,38 @@ def run_bench(
         results,
         machine_summary(),
     )
+
+
+def _score(
+    result: ModelResult,
+    samples: list[pd.DataFrame],
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    schema,
+    target: str | None,
+    seed: int,
+) -> None:
+    """Fill ``result``'s quality figures: means over the draws (SDMetrics: the first draw)."""
+    modelled = [c.name for c in schema.modelled]
+    fidelity = [evaluate_fidelity(train, synthetic, schema) for synthetic in samples]
+    result.draws = len(samples)
+    result.column_shapes = float(np.mean([f.column_shapes for f in fidelity]))
+    result.pair_trends = float(np.mean([f.pair_trends for f in fidelity]))
+    quality = sdmetrics_quality(train, samples[0], schema)
+    result.sdmetrics_shapes, result.sdmetrics_trends = quality["column_shapes"], quality["pair_trends"]
+    if target:
+        aucs = [tstr_auc(synthetic, holdout[modelled], target, seed=seed) for synthetic in samples]
+        result.tstr_auc, result.tstr_auc_sd = float(np.mean(aucs)), _sd(aucs)
+    shares = [
+        dcr_figures(nearest_records(synthetic, train[modelled], holdout[modelled], seed=seed))["dcr_share"]
+        for synthetic in samples
+    ]
+    result.dcr_share, result.dcr_share_sd = float(np.mean(shares)), _sd(shares)
+    result.copies = sum(count_copies(synthetic, train, modelled) for synthetic in samples)
+
+
+def _sd(values: list[float]) -> float | None:
+    return float(np.std(values, ddof=1)) if len(values) > 1 else None
 
 
 def conditional_speed(

@@ -37,7 +37,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from synth.errors import ModelError, NotFittedError
-from synth.models.base import Conditions, Progress, check_device, torch_device, typed_config
+from synth.models.base import (
+    Conditions,
+    Progress,
+    check_device,
+    check_precision,
+    torch_device,
+    typed_config,
+    use_bf16,
+)
 from synth.models.encoding import EncodingConfig, TableCode, fit_table
 from synth.schema import Schema
 
@@ -65,7 +73,9 @@ class VAEConfig:
     val_share: float = 0.1
     patience: int = 4
     n_bins: int = 32
+    max_exact: int = 48  # numeric columns with at most this many distinct values keep them exact
     device: str = "auto"
+    precision: str = "auto"  # bf16 autocast on CUDA and on CPUs with bf16 matrix units (AMX)
     seed: int = 0
     dp_epsilon: float | None = None  # train with DP-SGD to this budget (see synth.models.dp)
     dp_delta: float | None = None  # default: 1 / rows^1.1
@@ -80,6 +90,7 @@ class VAEConfig:
         if self.dp_epsilon is not None and self.dp_epsilon <= 0:
             raise ModelError("vae: dp_epsilon must be positive")
         check_device(self.device, "vae")
+        check_precision(self.precision, "vae")
 
 
 class PositionDrop(nn.Module):
@@ -222,7 +233,7 @@ class TabularVAE(nn.Module):
     ) -> torch.Tensor:
         """Decode columns in ``order``; columns in ``fixed`` take the given tokens."""
         n = z.shape[0]
-        h = self.latent_in(z)  # (n, D)
+        h = self.latent_in(z.to(self.latent_in.weight.dtype))  # (n, D)
         state = torch.zeros_like(h)
         out = torch.empty(n, len(self.vocab_sizes), dtype=torch.long, device=z.device)
         for col in order:
@@ -263,6 +274,7 @@ class VAEModel:
         self.schema: Schema | None = None
         self.code: TableCode | None = None
         self.net: TabularVAE | None = None
+        self._bf16_net: TabularVAE | None = None
         self.history: dict[str, Any] = {}
 
     def params(self) -> dict[str, Any]:
@@ -278,7 +290,8 @@ class VAEModel:
         cfg = self.config
         started = time.perf_counter()
         self.schema = schema
-        self.code = fit_table(table, schema, EncodingConfig(n_bins=cfg.n_bins))
+        self._bf16_net = None
+        self.code = fit_table(table, schema, EncodingConfig(n_bins=cfg.n_bins, max_exact=cfg.max_exact))
         rng = np.random.default_rng(cfg.seed)
         device = self._device()
         tokens = torch.from_numpy(self.code.encode(table, rng)).to(device)  # (N, C), once
@@ -304,7 +317,7 @@ class VAEModel:
         schedule = torch.optim.lr_scheduler.OneCycleLR(
             optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * steps, pct_start=0.1
         )
-        autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+        autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16(cfg.precision, device))
         # An exponential moving average of the weights is what we validate and keep: early
         # stopping otherwise keeps a snapshot taken at a high learning rate, whose noisy output
         # biases shift every marginal by a few percent.
@@ -407,14 +420,15 @@ class VAEModel:
         rng = np.random.default_rng(seed)
         fixed_cols = sorted(fixed_tokens)
         order = fixed_cols + [c for c in range(len(self.code.columns)) if c not in fixed_tokens]
-        batch = 262_144 if device.type == "cuda" else 65_536
+        # CPU batches stay cache-sized: at 65,536 rows fp32 sampling ran 25 % slower than at 16,384
+        batch = 262_144 if device.type == "cuda" else 16_384
+        net = self._inference_net(device)
         parts = []
-        self.net.eval()
         for start in range(0, n, batch):
             size = min(batch, n - start)
             fixed = {c: t[start : start + size].to(device) for c, t in fixed_tokens.items()}
             z = self.net.sample_prior(size, generator)
-            parts.append(self.net.sample(z, order, fixed, generator).cpu().numpy())
+            parts.append(net.sample(z, order, fixed, generator).cpu().numpy())
             if progress:
                 progress("sample", start + size, n)
         tokens = np.concatenate(parts) if parts else np.empty((0, len(order)), dtype=np.int64)
@@ -422,6 +436,17 @@ class VAEModel:
         for name, values in fixed_values.items():
             frame[name] = values
         return frame
+
+    def _inference_net(self, device: torch.device) -> TabularVAE:
+        """The network sampling runs: a bf16 copy where bf16 is the precision (one cast, not one
+        per call as autocast does; the casts were a fifth of CPU sampling time), else the net.
+        """
+        self.net.eval()
+        if not use_bf16(self.config.precision, device):
+            return self.net
+        if self._bf16_net is None:
+            self._bf16_net = copy.deepcopy(self.net).to(torch.bfloat16).eval()
+        return self._bf16_net
 
     def _condition_tokens(self, n: int, conditions: Conditions | None):
         if conditions is None or len(conditions) == 0:

@@ -24,6 +24,8 @@ def test_tabular_bench_scores_every_model_on_one_split(tmp_path, monkeypatch, ca
         "gaussian_copula,vae",
         "--epochs",
         "2",
+        "--draws",
+        "2",
         "--out",
         str(tmp_path),
     )
@@ -36,8 +38,10 @@ def test_tabular_bench_scores_every_model_on_one_split(tmp_path, monkeypatch, ca
         assert figures["error"] is None
         assert 0 < figures["column_shapes"] <= 1 and 0 < figures["pair_trends"] <= 1
         assert 0 <= figures["dcr_share"] <= 1 and 0.5 <= figures["tstr_auc"] <= 1
+        assert figures["draws"] == 2 and figures["tstr_auc_sd"] >= 0 and figures["dcr_share_sd"] >= 0
     assert by_name["vae"]["conditional"]["slowdown"] > 0
-    assert "| vae |" in (tmp_path / "bench-adult_sample.md").read_text()
+    markdown = (tmp_path / "bench-adult_sample.md").read_text()
+    assert "| vae |" in markdown and "Means over 2 sample draw(s)" in markdown
 
 
 def test_privacy_bench_times_the_whole_gate(tmp_path, monkeypatch, capsys):
@@ -102,4 +106,10 @@ def test_argn_without_its_engine_is_one_clear_line(tmp_path, monkeypatch, capsys
     code, _, err = synth(monkeypatch, capsys, "bench", "--models", "vae,argn", "--out", str(tmp_path))
     assert code == 2
     assert "--models argn" in err and "environment of its own" in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_bench_refuses_zero_draws(tmp_path, monkeypatch, capsys):
+    code, _, err = synth(monkeypatch, capsys, "bench", "--draws", "0", "--out", str(tmp_path))
+    assert code == 2 and "--draws must be a positive integer, got 0" in err
     assert not list(tmp_path.iterdir())
