@@ -131,7 +131,9 @@ def _summary(result) -> None:
 @app.command()
 def fit(
     source: Annotated[str, typer.Argument(help="CSV file, Parquet file/folder, or SQLAlchemy URL.")],
-    model: Annotated[str, typer.Option(help="gaussian_copula, ctgan, tvae, vae or sequence.")] = "vae",
+    model: Annotated[
+        str, typer.Option(help="gaussian_copula, ctgan, tvae, vae, sequence, or argn when installed.")
+    ] = "vae",
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to save the fitted model in.")] = Path(
         "model"
     ),
@@ -142,6 +144,9 @@ def fit(
     drop: Annotated[list[str] | None, typer.Option(help="Column to leave out (repeatable).")] = None,
     encoding: Annotated[str, typer.Option(help="Text encoding of a CSV file.")] = "utf-8",
     device: Annotated[str | None, typer.Option(help="vae and sequence: auto, cpu or cuda.")] = None,
+    precision: Annotated[
+        str | None, typer.Option(help="vae: auto (bf16 on GPUs and AMX CPUs), fp32 or bf16.")
+    ] = None,
     entity_key: Annotated[str | None, typer.Option(help="sequence: the entity (account) key.")] = None,
     time_column: Annotated[str | None, typer.Option(help="sequence: the event time column.")] = None,
     context: Annotated[
@@ -159,6 +164,8 @@ def fit(
         params["epochs"] = epochs
     if device is not None:
         params["device"] = device
+    if precision is not None:
+        params["precision"] = precision
     sequential = model == "sequence"
     if sequential:
         if not entity_key or not time_column:

@@ -184,6 +184,11 @@ def test_unknown_model_and_bad_rows(adult_csv, tmp_path, monkeypatch, capsys):
         str(tmp_path / "m"),
     )
     assert code == 2 and "unknown model 'gan9000'" in err and not (tmp_path / "m").exists()
+    code, _, err = synth(
+        monkeypatch, capsys, "fit", str(adult_csv), "--precision", "fp16", "--out", str(tmp_path / "m")
+    )
+    assert code == 2 and "vae: precision must be auto, fp32 or bf16, not 'fp16'" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "m").exists()
     assert (
         synth(
             monkeypatch,
