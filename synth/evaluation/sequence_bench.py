@@ -118,6 +118,8 @@ def _par(train, context, schema, view: EventView, n: int, epochs: int | None):
     from sdv.metadata import Metadata
     from sdv.sequential import PARSynthesizer
 
+    from synth.models.sdv import seeded
+
     key, time_column = view.key, view.time
     keep = [c.name for c in schema.modelled if c.name != time_column] + [key]
     table = train[keep].copy()
@@ -152,7 +154,7 @@ def _par(train, context, schema, view: EventView, n: int, epochs: int | None):
     if epochs:
         params["epochs"] = epochs
     synthesizer = PARSynthesizer(metadata, **params)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), seeded(0):
         # raised by the GaussianCopula that PAR builds for its context columns, about its own order
         warnings.filterwarnings("ignore", "The metadata lists columns in a different order")
         started = time.perf_counter()

@@ -46,7 +46,7 @@ def sdv_metadata(schema: Schema):
 
 
 @contextlib.contextmanager
-def _seeded(seed: int) -> Iterator[None]:
+def seeded(seed: int) -> Iterator[None]:
     """Seed NumPy's and torch's global generators for SDV, restoring them afterwards.
 
     SDV draws from global random state; we confine that to this block so that library users'
@@ -104,7 +104,7 @@ class _SDVModel:
         self.schema = schema
         names = [c.name for c in schema.modelled]
         self._synthesizer = self._build(schema, verbose=progress is not None)
-        with _seeded(self.seed):
+        with seeded(self.seed):
             self._synthesizer.fit({schema.table: table[names].reset_index(drop=True)})
 
     def sample(
@@ -120,7 +120,7 @@ class _SDVModel:
             raise NotFittedError("the model must be fitted before sampling; call fit() first")
         self._synthesizer.reset_sampling()
         self._synthesizer._set_random_state(seed)  # SDV's own per-sample seeding hook
-        with _seeded(seed):
+        with seeded(seed):
             if conditions is None or len(conditions) == 0:
                 frame = self._synthesizer.sample(n)[self.schema.table]
             else:
