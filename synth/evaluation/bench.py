@@ -29,7 +29,7 @@ from synth.models import build
 from synth.models.base import Progress
 from synth.privacy.copies import count_copies
 from synth.privacy.distance import dcr_figures, nearest_records
-from synth.schema import infer_schema
+from synth.schema import Schema, infer_schema
 from synth.split import split
 
 
@@ -196,7 +196,7 @@ def _score(
     samples: list[pd.DataFrame],
     train: pd.DataFrame,
     holdout: pd.DataFrame,
-    schema,
+    schema: Schema,
     target: str | None,
     seed: int,
 ) -> None:
