@@ -20,7 +20,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from synth import io, models
-from synth.errors import GateFailed, SynthError, ValidationFailed
+from synth.errors import GateFailed, ModelError, SynthError, ValidationFailed
 from synth.evaluation.fidelity import evaluate_fidelity
 from synth.evaluation.utility import tstr_auc
 from synth.jobs import Job
@@ -119,7 +119,8 @@ class Laps:
 
 def reuse_model(job: Job, schema: Schema, fingerprint: str, model_dir: Path):
     """Copy in and load the model of this job's newest published run when its input
-    fingerprint, model, seed and schema are unchanged; ``None`` when there is none.
+    fingerprint, model, seed and schema are unchanged; ``None`` when there is none, or when it
+    no longer loads (e.g. saved by an older synth whose network differs): then the job retrains.
     """
     previous = find_model(
         job.output_dir(),
@@ -131,7 +132,11 @@ def reuse_model(job: Job, schema: Schema, fingerprint: str, model_dir: Path):
     if previous is None:
         return None
     shutil.copytree(previous, model_dir)
-    model = models.load(model_dir)
+    try:
+        model = models.load(model_dir)
+    except ModelError:
+        shutil.rmtree(model_dir)
+        return None
     model.reused_from = str(previous.parent.name)
     return model
 

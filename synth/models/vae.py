@@ -8,16 +8,24 @@ diffusion prior (hours on a GPU). We answer both cheaply:
 - the prior is a learned mixture of Gaussians, trained jointly with the ELBO (a VampPrior-style
   learned prior), so sampling ``z`` from it matches what the decoder was trained on;
 - the decoder is autoregressive over columns given ``z``: column ``j`` is predicted from ``z``
-  and the sum of the embeddings of the columns decoded before it (a MADE-like bag of prefixes,
-  so one pass computes every column during training);
+  and the embeddings of the columns decoded before it, each read through a projection of
+  column ``j``'s own (a masked concatenation, as MOSTLY AI's TabularARGN feeds its per-column
+  regressors; one pass computes every column during training), then a small per-column MLP.
+  Our first decoder summed the earlier embeddings into one shared vector and needed two wide
+  shared blocks to pull them apart again; that capacity memorised rare combinations (negative
+  ELBO 0.61 nats/row lower on training rows than on the holdout, against 0.25-0.29 now, with
+  a better holdout ELBO, DCR share 0.508-0.510 instead of 0.513, 2.5x faster sampling);
 - it is trained on random column orders for half of each batch (any-order training), so
-  conditional sampling decodes the fixed columns *first* and draws the rest from the true
-  conditional. No rejection loop: rows with a 1 %-prevalence class cost what any rows cost.
+  conditional sampling decodes the fixed columns *first* and draws the rest from their
+  conditional, with ``z`` drawn from its posterior given the fixed columns by
+  sampling-importance-resampling (``VAEModel._latents``). No rejection loop over rows: a
+  1 %-prevalence class costs what any conditioned rows cost.
 
 Columns are tokens (``synth.models.encoding``): categorical levels, exact point masses and
 equal-frequency bins whose values are drawn by inverting a fine quantile grid.
 
-Shapes in comments: B batch, C modelled columns, D model width, L latent width, K components.
+Shapes in comments: B batch, C modelled columns, E embedding width, D model width, L latent
+width, K components.
 """
 
 from __future__ import annotations
@@ -63,13 +71,15 @@ class VAEConfig:
     d_model: int = 128
     d_latent: int = 16
     n_components: int = 16
-    n_blocks: int = 2
-    column_hidden: int = 256  # each column's own residual MLP after the shared blocks; 0: none
+    d_embed: int = 8  # decoder embedding width of each earlier column
+    n_blocks: int = 0  # shared residual blocks before the per-column MLP
+    column_hidden: int = 64  # each column's own residual MLP; 0: none
     weight_decay: float = 0.05
     beta: float = 1.0
     dropout: float = 0.05
     ema_decay: float = 0.995
     any_order_share: float = 0.5
+    condition_draws: int = 16  # prior draws per conditioned row (see VAEModel._latents)
     val_share: float = 0.1
     patience: int = 4
     n_bins: int = 32
@@ -82,9 +92,21 @@ class VAEConfig:
     dp_max_grad_norm: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "d_model", "d_latent", "n_components", "n_bins"):
+        for name in (
+            "epochs",
+            "batch_size",
+            "d_model",
+            "d_latent",
+            "d_embed",
+            "n_components",
+            "n_bins",
+            "condition_draws",
+        ):
             if getattr(self, name) < 1:
                 raise ModelError(f"vae: {name} must be at least 1")
+        for name in ("n_blocks", "column_hidden"):
+            if getattr(self, name) < 0:
+                raise ModelError(f"vae: {name} must not be negative")
         if not 0 <= self.val_share < 0.5:
             raise ModelError("vae: val_share must be in [0, 0.5)")
         if self.dp_epsilon is not None and self.dp_epsilon <= 0:
@@ -126,8 +148,8 @@ class Block(nn.Module):
 
 
 class ColumnMLP(nn.Module):
-    """A residual MLP of each column's own: shared blocks with an additive position vector give
-    every column the same function; this layer gives each column dedicated capacity.
+    """A residual MLP of each column's own, after the (optional, by default none) shared blocks,
+    which give every column the same function up to an additive position vector.
     """
 
     def __init__(self, n_cols: int, d: int, hidden: int) -> None:
@@ -164,7 +186,9 @@ class TabularVAE(nn.Module):
         self.prior_logstd = nn.Parameter(torch.zeros(cfg.n_components, cfg.d_latent))
         # decoder
         self.latent_in = nn.Linear(cfg.d_latent, d)
-        self.dec_embed = nn.Embedding(total, d)
+        self.dec_embed = nn.Embedding(total, cfg.d_embed)
+        width = n_cols * cfg.d_embed
+        self.prefix_proj = nn.Parameter(torch.randn(n_cols, width, d) / math.sqrt(width))  # (C, C*E, D)
         self.position = nn.Parameter(torch.zeros(n_cols, d))
         self.blocks = nn.Sequential(*[Block(d, cfg.dropout) for _ in range(cfg.n_blocks)])
         self.drop = PositionDrop(cfg.dropout)
@@ -214,7 +238,9 @@ class TabularVAE(nn.Module):
         log_q = (-0.5 * ((z - mean) / std).pow(2) - std.log() - 0.5 * math.log(2 * math.pi)).sum(-1)
         kl = log_q - self.prior_log_prob(z)  # (B,) single-sample estimate
         before = (order_keys[:, None, :] < order_keys[:, :, None]).to(z.dtype)  # (B, C, C)
-        prefix = before @ self.drop(self.dec_embed(tokens + self.offsets))  # (B, C, D)
+        emb = self.drop(self.dec_embed(tokens + self.offsets))  # (B, C, E)
+        visible = (before[..., None] * emb[:, None, :, :]).flatten(2)  # (B, C, C*E)
+        prefix = torch.einsum("bck,ckd->bcd", visible, self.prefix_proj)  # (B, C, D)
         u = self.latent_in(z)[:, None, :] + prefix + self.position  # (B, C, D)
         y = self.blocks(u)
         if self.column_mlp is not None:
@@ -232,24 +258,48 @@ class TabularVAE(nn.Module):
         self, z: torch.Tensor, order: list[int], fixed: dict[int, torch.Tensor], generator
     ) -> torch.Tensor:
         """Decode columns in ``order``; columns in ``fixed`` take the given tokens."""
-        n = z.shape[0]
-        h = self.latent_in(z.to(self.latent_in.weight.dtype))  # (n, D)
-        state = torch.zeros_like(h)
-        out = torch.empty(n, len(self.vocab_sizes), dtype=torch.long, device=z.device)
+        h, decoded = self._start(z)
+        out = torch.empty(z.shape[0], len(self.vocab_sizes), dtype=torch.long, device=z.device)
         for col in order:
             if col in fixed:
                 token = fixed[col]
             else:
-                y = self.blocks(h + state + self.position[col])
-                if self.column_mlp is not None:
-                    y = self.column_mlp.one(y, col)
-                y = self.norm(y)
-                logits = self.column_logits(y, col).float()
-                uniform = torch.rand(logits.shape, generator=generator).to(z.device)
-                token = (logits - torch.log(-torch.log(uniform.clamp_min(1e-20)))).argmax(-1)
+                token = _gumbel_argmax(self._next_logits(h, decoded, col), generator)
             out[:, col] = token
-            state = state + self.dec_embed(token + self.offsets[col])
+            decoded[:, col] = self.dec_embed(token + self.offsets[col])
         return out
+
+    @torch.no_grad()
+    def fixed_log_prob(self, z: torch.Tensor, fixed: dict[int, torch.Tensor]) -> torch.Tensor:
+        """The log-likelihood of the fixed columns given ``z``, shape (n,), decoding them first
+        in ascending column order, as :meth:`sample` does.
+        """
+        h, decoded = self._start(z)
+        total = torch.zeros(z.shape[0], device=z.device)
+        for col in sorted(fixed):
+            token = fixed[col]
+            log_p = F.log_softmax(self._next_logits(h, decoded, col), -1)
+            total += log_p.gather(1, token[:, None])[:, 0]
+            decoded[:, col] = self.dec_embed(token + self.offsets[col])
+        return total
+
+    def _start(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.latent_in(z.to(self.latent_in.weight.dtype))  # (n, D)
+        n_cols, width = len(self.vocab_sizes), self.dec_embed.weight.shape[1]
+        decoded = torch.zeros(len(z), n_cols, width, dtype=h.dtype, device=h.device)  # zero until decoded
+        return h, decoded
+
+    def _next_logits(self, h: torch.Tensor, decoded: torch.Tensor, col: int) -> torch.Tensor:
+        y = self.blocks(h + decoded.flatten(1) @ self.prefix_proj[col] + self.position[col])
+        if self.column_mlp is not None:
+            y = self.column_mlp.one(y, col)
+        return self.column_logits(self.norm(y), col).float()  # (n, vocab of col)
+
+
+def _gumbel_argmax(logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """One draw per row from softmax(logits) (the Gumbel-max trick), along the last axis."""
+    uniform = torch.rand(logits.shape, generator=generator).to(logits.device)
+    return (logits - torch.log(-torch.log(uniform.clamp_min(1e-20)))).argmax(-1)
 
 
 def _ema_with_warmup(decay: float):
@@ -422,12 +472,14 @@ class VAEModel:
         order = fixed_cols + [c for c in range(len(self.code.columns)) if c not in fixed_tokens]
         # CPU batches stay cache-sized: at 65,536 rows fp32 sampling ran 15 % slower than at 16,384
         batch = 262_144 if device.type == "cuda" else 16_384
+        if fixed_tokens:  # each row weighs condition_draws latents: keep the working set as large
+            batch = max(1024, batch * 4 // self.config.condition_draws)
         net = self._inference_net(device)
         parts = []
         for start in range(0, n, batch):
             size = min(batch, n - start)
             fixed = {c: t[start : start + size].to(device) for c, t in fixed_tokens.items()}
-            z = self.net.sample_prior(size, generator)
+            z = self._latents(net, size, fixed, generator)
             parts.append(net.sample(z, order, fixed, generator).cpu().numpy())
             if progress:
                 progress("sample", start + size, n)
@@ -436,6 +488,21 @@ class VAEModel:
         for name, values in fixed_values.items():
             frame[name] = values
         return frame
+
+    def _latents(self, net: TabularVAE, n: int, fixed: dict, generator: torch.Generator) -> torch.Tensor:
+        """Latents for ``n`` rows: prior draws, or, with fixed columns, draws from
+        p(z | fixed columns) by sampling-importance-resampling: ``condition_draws`` prior draws
+        per row, one kept with probability proportional to the decoder's p(fixed | z). A prior
+        draw alone ignores the conditions, and the free columns drift towards their marginals
+        (Adult with income fixed to >50K: 62 % married instead of the real 85 %).
+        """
+        k = self.config.condition_draws
+        if not fixed or k == 1:
+            return self.net.sample_prior(n, generator)
+        z = self.net.sample_prior(k * n, generator)  # (k * n, L): candidate i of row r at i * n + r
+        log_w = net.fixed_log_prob(z, {c: t.repeat(k) for c, t in fixed.items()})
+        pick = _gumbel_argmax(log_w.view(k, n).T, generator)  # (n,)
+        return z.view(k, n, -1)[pick, torch.arange(n, device=z.device)]
 
     def _inference_net(self, device: torch.device) -> TabularVAE:
         """The network sampling runs: a bf16 copy where bf16 is the precision (one cast, not one
@@ -484,6 +551,12 @@ class VAEModel:
         model.history = payload.get("history", {})
         model.net = TabularVAE(model.code.vocab_sizes, model.config)
         state = torch.load(directory / WEIGHTS_FILE, map_location="cpu", weights_only=True)
-        model.net.load_state_dict(state)
+        try:
+            model.net.load_state_dict(state)
+        except RuntimeError:
+            raise ModelError(
+                f"{directory}: its weights do not fit this version's vae network "
+                "(saved by an older synth?); fit the model again"
+            ) from None
         model.net.to(model._device())
         return model

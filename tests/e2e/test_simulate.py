@@ -104,3 +104,6 @@ def test_scheduled_run_reuses_model_until_the_input_changes(tmp_path, prefect_ha
     pd.read_csv(data).iloc[:-5].to_csv(data, index=False)  # the input changed: retrain
     third = synthesize(parse_job(job))
     assert third.manifest["model"]["reused_from"] is None
+    (third.run_dir / "model" / "model.json").write_text("{")  # e.g. saved by an older synth
+    fourth = synthesize(parse_job(job))
+    assert fourth.manifest["model"]["reused_from"] is None

@@ -48,6 +48,17 @@ def test_save_load_gives_identical_samples(fitted, tmp_path):
     pd.testing.assert_frame_equal(model.sample(200, seed=2), again.sample(200, seed=2))
 
 
+def test_weights_of_another_network_are_one_clear_error(fitted, tmp_path):
+    model, _ = fitted
+    save(model, tmp_path / "m")
+    weights = tmp_path / "m" / "weights.pt"
+    state = torch.load(weights, weights_only=True)
+    del state["prefix_proj"]  # as saved by the older decoder that summed embeddings
+    torch.save(state, weights)
+    with pytest.raises(ModelError, match="do not fit this version's vae network"):
+        load(tmp_path / "m")
+
+
 def test_conditional_sampling_is_exact_and_shifts_the_rest(fitted, mixed_table):
     model, _ = fitted
     rich = model.sample(2000, {"income": ">50K"}, seed=0)
@@ -57,6 +68,21 @@ def test_conditional_sampling_is_exact_and_shifts_the_rest(fitted, mixed_table):
     assert rich["age"].mean() > poor["age"].mean() + 2
     both = model.sample(300, {"income": ">50K", "sex": "Female"}, seed=0)
     assert (both["sex"] == "Female").all() and (both["income"] == ">50K").all()
+
+
+def test_conditioned_latents_follow_the_conditions(fitted, mixed_table):
+    """Fixing a column also moves the latent (sampling-importance-resampling): with one prior
+    draw per row instead, the free columns drift towards their marginals.
+    """
+    model, _ = fitted
+    real = mixed_table.loc[mixed_table["income"] == ">50K", "marital-status"].eq("Married-civ-spouse").mean()
+    share = {}
+    for draws in (1, 16):
+        model.config.condition_draws = draws
+        rich = model.sample(3000, {"income": ">50K"}, seed=0)
+        share[draws] = rich["marital-status"].eq("Married-civ-spouse").mean()
+    model.config.condition_draws = 16
+    assert abs(share[16] - real) < abs(share[1] - real) - 0.03
 
 
 def test_per_row_conditions_and_errors(fitted):
@@ -79,6 +105,10 @@ def test_unfitted_and_bad_params():
         build("vae", device="tpu")
     with pytest.raises(ModelError, match="precision must be auto, fp32 or bf16, not 'fp16'"):
         build("vae", precision="fp16")
+    with pytest.raises(ModelError, match="d_embed must be at least 1"):
+        build("vae", d_embed=0)
+    with pytest.raises(ModelError, match="n_blocks must not be negative"):
+        build("vae", n_blocks=-1)
 
 
 def test_bf16_and_fp32_sampling_agree_and_are_reproducible(fitted, mixed_table):
