@@ -83,6 +83,8 @@ def test_conditioned_latents_follow_the_conditions(fitted, mixed_table):
         share[draws] = rich["marital-status"].eq("Married-civ-spouse").mean()
     model.config.condition_draws = 16
     assert abs(share[16] - real) < abs(share[1] - real) - 0.03
+    again = [model.sample(500, {"income": ">50K"}, seed=3) for _ in range(2)]
+    pd.testing.assert_frame_equal(*again)  # the resampling is seeded too
 
 
 def test_per_row_conditions_and_errors(fitted):
