@@ -18,7 +18,8 @@ diffusion prior (hours on a GPU). We answer both cheaply:
 - it is trained on random column orders for half of each batch (any-order training), so
   conditional sampling decodes the fixed columns *first* and draws the rest from their
   conditional, with ``z`` drawn from its posterior given the fixed columns by
-  sampling-importance-resampling (``VAEModel._latents``). No rejection loop over rows: a
+  sampling-importance-resampling over candidates from a learned proposal
+  (``VAEModel._latents``, ``synth.models.proposal``). No rejection loop over rows: a
   1 %-prevalence class costs what any conditioned rows cost.
 
 Columns are tokens (``synth.models.encoding``): categorical levels, exact point masses and
@@ -55,9 +56,11 @@ from synth.models.base import (
     use_bf16,
 )
 from synth.models.encoding import EncodingConfig, TableCode, fit_table
+from synth.models.proposal import LatentProposal, fit_proposal, mixture_log_prob
 from synth.schema import Schema
 
 WEIGHTS_FILE = "weights.pt"
+PROPOSAL_FILE = "proposal.pt"
 ENCODING_FILE = "encoding.json"
 
 
@@ -79,7 +82,9 @@ class VAEConfig:
     dropout: float = 0.05
     ema_decay: float = 0.995
     any_order_share: float = 0.5
-    condition_draws: int = 16  # prior draws per conditioned row (see VAEModel._latents)
+    condition_draws: int = 8  # candidate latents per conditioned row (see VAEModel._latents)
+    proposal_steps: int = 300  # fit steps of the latent proposal (synth.models.proposal); 0: none
+    proposal_share: float = 0.75  # share of candidates drawn from it (the rest: from the prior)
     val_share: float = 0.1
     patience: int = 4
     n_bins: int = 32
@@ -104,9 +109,11 @@ class VAEConfig:
         ):
             if getattr(self, name) < 1:
                 raise ModelError(f"vae: {name} must be at least 1")
-        for name in ("n_blocks", "column_hidden"):
+        for name in ("n_blocks", "column_hidden", "proposal_steps"):
             if getattr(self, name) < 0:
                 raise ModelError(f"vae: {name} must not be negative")
+        if not 0 <= self.proposal_share <= 1:
+            raise ModelError("vae: proposal_share must be in [0, 1]")
         if not 0 <= self.val_share < 0.5:
             raise ModelError("vae: val_share must be in [0, 0.5)")
         if self.dp_epsilon is not None and self.dp_epsilon <= 0:
@@ -324,6 +331,7 @@ class VAEModel:
         self.schema: Schema | None = None
         self.code: TableCode | None = None
         self.net: TabularVAE | None = None
+        self.proposal: LatentProposal | None = None
         self._bf16_net: TabularVAE | None = None
         self.history: dict[str, Any] = {}
 
@@ -352,6 +360,7 @@ class VAEModel:
                 self._train(tokens, device, progress)
             else:
                 self._train_private(tokens, device, progress)
+            self.proposal = self._fit_proposal(device) if cfg.proposal_steps else None
         self.history["fit_seconds"] = time.perf_counter() - started
 
     def _train(self, tokens: torch.Tensor, device: torch.device, progress: Progress | None) -> None:
@@ -437,6 +446,24 @@ class VAEModel:
             dp_sample_rate=result.sample_rate,
         )
 
+    def _fit_proposal(self, device: torch.device) -> LatentProposal:
+        """Fit the latent proposal of conditional sampling on the fitted model's own draws
+        (no real rows: see ``synth.models.proposal``).
+        """
+        cfg, net = self.config, self._inference_net(device)
+        order = list(range(len(self.code.columns)))
+        generator = torch.Generator().manual_seed(cfg.seed + 1)
+
+        @torch.no_grad()
+        def draw_pairs(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+            z = net.sample_prior(n, generator)
+            return z.float(), net.sample(z, order, {}, generator)
+
+        proposal = LatentProposal(self.code.vocab_sizes, cfg.d_model, cfg.d_latent).to(device)
+        loss = fit_proposal(proposal, draw_pairs, cfg.proposal_steps, 1024, generator)
+        self.history["proposal_loss"] = loss
+        return proposal
+
     def _order_keys(self, n, canonical, generator, device) -> torch.Tensor:
         random_keys = torch.rand(n, len(canonical), generator=generator).to(device)
         use_random = (torch.rand(n, 1, generator=generator) < self.config.any_order_share).to(device)
@@ -489,18 +516,37 @@ class VAEModel:
             frame[name] = values
         return frame
 
+    @torch.no_grad()
     def _latents(self, net: TabularVAE, n: int, fixed: dict, generator: torch.Generator) -> torch.Tensor:
         """Latents for ``n`` rows: prior draws, or, with fixed columns, draws from
-        p(z | fixed columns) by sampling-importance-resampling: ``condition_draws`` prior draws
-        per row, one kept with probability proportional to the decoder's p(fixed | z). A prior
-        draw alone ignores the conditions, and the free columns drift towards their marginals
-        (Adult with income fixed to >50K: 62 % married instead of the real 85 %).
+        p(z | fixed columns) by sampling-importance-resampling. Each row gets
+        ``condition_draws`` candidates, from the latent proposal r(z | fixed) or (a
+        ``1 - proposal_share`` chance each) from the prior, and keeps one with probability
+        proportional to p(z) p(fixed | z) / q(z), q the mixture of the two. A prior draw alone
+        ignores the conditions, and the free columns drift towards their marginals (Adult with
+        income fixed to >50K: 62 % married instead of the real 85 %).
         """
         k = self.config.condition_draws
-        if not fixed or k == 1:
+        if not fixed or (k == 1 and self.proposal is None):
             return self.net.sample_prior(n, generator)
-        z = self.net.sample_prior(k * n, generator)  # (k * n, L): candidate i of row r at i * n + r
-        log_w = net.fixed_log_prob(z, {c: t.repeat(k) for c, t in fixed.items()})
+        z = net.sample_prior(k * n, generator)  # (k * n, L): candidate i of row r at i * n + r
+        log_ratio = 0.0  # log p(z) / q(z): zero with prior candidates alone
+        if self.proposal is not None:
+            share = self.config.proposal_share
+            mixture = self.proposal.mixture(self.proposal.context_of(fixed, n))  # of the n rows
+            proposed = self.proposal.sample(mixture, k, generator).to(z.dtype)  # (k, n, L)
+            from_prior = (torch.rand(k * n, 1, generator=generator) >= share).to(z.device)
+            z = torch.where(from_prior, z, proposed.reshape(k * n, -1))
+            prior = self.net
+            log_p = mixture_log_prob(
+                z, F.log_softmax(prior.prior_logits, 0), prior.prior_mean, prior.prior_logstd.clamp(-7, 3)
+            )
+            log_r = self.proposal.log_prob(z.view(k, n, -1), mixture).reshape(-1)
+            log_q = torch.logaddexp(
+                log_p + math.log(max(1 - share, 1e-12)), log_r + math.log(max(share, 1e-12))
+            )
+            log_ratio = log_p - log_q
+        log_w = net.fixed_log_prob(z, {c: t.repeat(k) for c, t in fixed.items()}) + log_ratio
         pick = _gumbel_argmax(log_w.view(k, n).T, generator)  # (n,)
         return z.view(k, n, -1)[pick, torch.arange(n, device=z.device)]
 
@@ -538,6 +584,11 @@ class VAEModel:
             raise NotFittedError("the model must be fitted before it is saved; call fit() first")
         state = {k: v.detach().cpu() for k, v in self.net.state_dict().items()}
         torch.save(state, directory / WEIGHTS_FILE)
+        if self.proposal is not None:
+            torch.save(
+                {k: v.detach().cpu() for k, v in self.proposal.state_dict().items()},
+                directory / PROPOSAL_FILE,
+            )
         payload = {"encoding": self.code.to_dict(), "history": self.history}
         (directory / ENCODING_FILE).write_text(json.dumps(payload, default=float))
 
@@ -559,4 +610,17 @@ class VAEModel:
                 "(saved by an older synth?); fit the model again"
             ) from None
         model.net.to(model._device())
+        if model.config.proposal_steps:
+            model.proposal = LatentProposal(
+                model.code.vocab_sizes, model.config.d_model, model.config.d_latent
+            )
+            try:
+                proposal = torch.load(directory / PROPOSAL_FILE, map_location="cpu", weights_only=True)
+                model.proposal.load_state_dict(proposal)
+            except (FileNotFoundError, RuntimeError):
+                raise ModelError(
+                    f"{directory}: its latent proposal is missing or does not fit this version's vae "
+                    "(saved by an older synth?); fit the model again"
+                ) from None
+            model.proposal.to(model._device()).eval()
         return model

@@ -46,6 +46,8 @@ def test_save_load_gives_identical_samples(fitted, tmp_path):
     torch.load(tmp_path / "m" / "weights.pt", weights_only=True)  # a plain state dict
     again = load(tmp_path / "m")
     pd.testing.assert_frame_equal(model.sample(200, seed=2), again.sample(200, seed=2))
+    rich = {"income": ">50K"}  # conditioned rows also read the saved latent proposal
+    pd.testing.assert_frame_equal(model.sample(200, rich, seed=2), again.sample(200, rich, seed=2))
 
 
 def test_weights_of_another_network_are_one_clear_error(fitted, tmp_path):
@@ -56,6 +58,14 @@ def test_weights_of_another_network_are_one_clear_error(fitted, tmp_path):
     del state["prefix_proj"]  # as saved by the older decoder that summed embeddings
     torch.save(state, weights)
     with pytest.raises(ModelError, match="do not fit this version's vae network"):
+        load(tmp_path / "m")
+
+
+def test_a_missing_latent_proposal_is_one_clear_error(fitted, tmp_path):
+    model, _ = fitted
+    save(model, tmp_path / "m")
+    (tmp_path / "m" / "proposal.pt").unlink()  # as saved before conditional sampling had one
+    with pytest.raises(ModelError, match="latent proposal is missing"):
         load(tmp_path / "m")
 
 
@@ -71,18 +81,20 @@ def test_conditional_sampling_is_exact_and_shifts_the_rest(fitted, mixed_table):
 
 
 def test_conditioned_latents_follow_the_conditions(fitted, mixed_table):
-    """Fixing a column also moves the latent (sampling-importance-resampling): with one prior
-    draw per row instead, the free columns drift towards their marginals.
+    """Fixing a column also moves the latent: with one prior draw per row instead, the free
+    columns drift towards their marginals. Both the resampling (several prior candidates) and
+    the learned proposal (one candidate from it) must each correct that.
     """
     model, _ = fitted
     real = mixed_table.loc[mixed_table["income"] == ">50K", "marital-status"].eq("Married-civ-spouse").mean()
-    share = {}
-    for draws in (1, 16):
-        model.config.condition_draws = draws
+    proposal, share = model.proposal, {}
+    for name, draws, with_proposal in (("prior", 1, False), ("resampled", 16, False), ("proposal", 1, True)):
+        model.config.condition_draws, model.proposal = draws, proposal if with_proposal else None
         rich = model.sample(3000, {"income": ">50K"}, seed=0)
-        share[draws] = rich["marital-status"].eq("Married-civ-spouse").mean()
-    model.config.condition_draws = 16
-    assert abs(share[16] - real) < abs(share[1] - real) - 0.03
+        share[name] = rich["marital-status"].eq("Married-civ-spouse").mean()
+    model.config.condition_draws, model.proposal = 8, proposal
+    assert abs(share["resampled"] - real) < abs(share["prior"] - real) - 0.03
+    assert abs(share["proposal"] - real) < abs(share["prior"] - real) - 0.03
     again = [model.sample(500, {"income": ">50K"}, seed=3) for _ in range(2)]
     pd.testing.assert_frame_equal(*again)  # the resampling is seeded too
 
@@ -111,6 +123,8 @@ def test_unfitted_and_bad_params():
         build("vae", d_embed=0)
     with pytest.raises(ModelError, match="n_blocks must not be negative"):
         build("vae", n_blocks=-1)
+    with pytest.raises(ModelError, match="proposal_share must be in"):
+        build("vae", proposal_share=1.5)
 
 
 def test_bf16_and_fp32_sampling_agree_and_are_reproducible(fitted, mixed_table):
