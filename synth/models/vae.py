@@ -210,18 +210,23 @@ class TabularVAE(nn.Module):
         mean, logvar = self.encoder(h).chunk(2, dim=-1)  # (B, L) each
         return mean, logvar.clamp(-12, 8)
 
+    def prior_mixture(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The prior's log weights (K,), means and log-stds (K, L), as every reader must see them."""
+        return F.log_softmax(self.prior_logits, 0), self.prior_mean, self.prior_logstd.clamp(-7, 3)
+
     def prior_log_prob(self, z: torch.Tensor) -> torch.Tensor:
-        std = self.prior_logstd.clamp(-7, 3).exp()  # (K, L)
-        diff = (z[:, None, :] - self.prior_mean) / std  # (B, K, L)
+        log_w, mean, log_std = self.prior_mixture()
+        std = log_std.exp()  # (K, L)
+        diff = (z[:, None, :] - mean) / std  # (B, K, L)
         log_n = -0.5 * diff.pow(2).sum(-1) - std.log().sum(-1) - 0.5 * z.shape[1] * math.log(2 * math.pi)
-        return torch.logsumexp(F.log_softmax(self.prior_logits, 0) + log_n, dim=1)  # (B,)
+        return torch.logsumexp(log_w + log_n, dim=1)  # (B,)
 
     def sample_prior(self, n: int, generator: torch.Generator) -> torch.Tensor:
         device = self.prior_mean.device
         probs = F.softmax(self.prior_logits.float(), 0).cpu()
         component = torch.multinomial(probs, n, replacement=True, generator=generator).to(device)
         noise = torch.randn(n, self.prior_mean.shape[1], generator=generator).to(device)
-        std = self.prior_logstd.clamp(-7, 3).exp()
+        std = self.prior_mixture()[2].exp()
         return self.prior_mean[component] + std[component] * noise  # (n, L)
 
     def column_logits(self, y: torch.Tensor, col: int) -> torch.Tensor:
@@ -537,10 +542,7 @@ class VAEModel:
             proposed = self.proposal.sample(mixture, k, generator).to(z.dtype)  # (k, n, L)
             from_prior = (torch.rand(k * n, 1, generator=generator) >= share).to(z.device)
             z = torch.where(from_prior, z, proposed.reshape(k * n, -1))
-            prior = self.net
-            log_p = mixture_log_prob(
-                z, F.log_softmax(prior.prior_logits, 0), prior.prior_mean, prior.prior_logstd.clamp(-7, 3)
-            )
+            log_p = mixture_log_prob(z, *self.net.prior_mixture())  # fp32 weights, not the bf16 copy
             log_r = self.proposal.log_prob(z.view(k, n, -1), mixture).reshape(-1)
             log_q = torch.logaddexp(
                 log_p + math.log(max(1 - share, 1e-12)), log_r + math.log(max(share, 1e-12))
