@@ -120,6 +120,22 @@ def use_bf16(setting: str, device) -> bool:
     return device.type == "cuda" or (device.type == "cpu" and cpu_has_bf16_matmul())
 
 
+def one_cycle(optimizer, max_lr: float, total_steps: int):
+    """PyTorch's OneCycleLR with a 10 % warm-up, for a run of any length.
+
+    OneCycleLR divides by (warm-up steps - 1), so a run of exactly ten steps (ten epochs of a
+    table that fits one batch) crashed with a ZeroDivisionError: the warm-up is at least two
+    steps. Runs of under four steps are too short for a cycle and keep a constant rate.
+    """
+    import torch
+
+    if total_steps < 4:
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    return torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=max_lr, total_steps=total_steps, pct_start=max(0.1, 2 / total_steps)
+    )
+
+
 def _registry() -> dict[str, Callable[..., Synthesizer]]:
     from synth.models.argn import ARGNModel
     from synth.models.sdv import CTGANModel, GaussianCopulaModel, TVAEModel

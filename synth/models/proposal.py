@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from synth.models.base import one_cycle
+
 
 class LatentProposal(nn.Module):
     """r(z | x_S): a Gaussian mixture over the latent given any subset S of a row's columns."""
@@ -117,7 +119,7 @@ def fit_proposal(
     usually fix one to three columns). Returns the last step's loss (nats per row).
     """
     optimizer = torch.optim.AdamW(proposal.parameters(), lr=lr, weight_decay=0.0)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.1)
+    schedule = one_cycle(optimizer, lr, steps)
     proposal.train()
     loss = torch.tensor(float("nan"))
     for _ in range(steps):

@@ -42,7 +42,7 @@ from torch import nn
 
 from synth import events as ev
 from synth.errors import InputError, ModelError, NotFittedError
-from synth.models.base import Progress, check_device, torch_device, typed_config
+from synth.models.base import Progress, check_device, one_cycle, torch_device, typed_config
 from synth.models.encoding import EncodingConfig, TableCode, fit_column, fit_table
 from synth.models.vae import VAEModel
 from synth.schema import Column, ColumnOverride, Kind, Schema, infer_schema
@@ -481,9 +481,7 @@ class SequenceModel:
         batch = min(cfg.batch_size, len(train))
         steps = max(1, len(train) // batch)
         optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-5)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * steps, pct_start=0.1
-        )
+        schedule = one_cycle(optimizer, cfg.lr, cfg.epochs * steps)
         autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=tokens.device.type == "cuda")
         best, best_state, stale = math.inf, None, 0
         lengths = mask.sum(1)

@@ -51,6 +51,7 @@ from synth.models.base import (
     Progress,
     check_device,
     check_precision,
+    one_cycle,
     torch_device,
     typed_config,
     use_bf16,
@@ -378,9 +379,7 @@ class VAEModel:
         batch = min(cfg.batch_size, len(train))
         steps = max(1, len(train) // batch)
         optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * steps, pct_start=0.1
-        )
+        schedule = one_cycle(optimizer, cfg.lr, cfg.epochs * steps)
         autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16(cfg.precision, device))
         # An exponential moving average of the weights is what we validate and keep: early
         # stopping otherwise keeps a snapshot taken at a high learning rate, whose noisy output

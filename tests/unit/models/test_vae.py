@@ -127,6 +127,15 @@ def test_unfitted_and_bad_params():
         build("vae", proposal_share=1.5)
 
 
+def test_runs_of_exactly_ten_steps_fit(mixed_table):
+    # ten epochs of one batch, and a ten-step proposal: PyTorch's OneCycleLR crashed on both
+    small = mixed_table.head(150)
+    model = build("vae", **{**TINY_VAE, "epochs": 10, "proposal_steps": 10, "d_model": 16})
+    model.fit(small, infer_schema(small, table="small"))
+    assert model.history["epochs_run"] == 10
+    assert (model.sample(20, {"sex": "Female"}, seed=0)["sex"] == "Female").all()
+
+
 def test_bf16_and_fp32_sampling_agree_and_are_reproducible(fitted, mixed_table):
     """bf16 sampling (the default on AMX CPUs and GPUs) draws from the same distribution as
     fp32: the same model's two samples are as close to each other as to a reseeded fp32 draw.
