@@ -273,11 +273,11 @@ class TabularVAE(nn.Module):
         """Decode columns in ``order``; columns in ``fixed`` take the given tokens."""
         h, decoded = self._start(z)
         out = torch.empty(z.shape[0], len(self.vocab_sizes), dtype=torch.long, device=z.device)
-        for col in order:
+        for step, col in enumerate(order):
             if col in fixed:
                 token = fixed[col]
             else:
-                token = _gumbel_argmax(self._next_logits(h, decoded, col), generator)
+                token = _gumbel_argmax(self._next_logits(h, decoded, col, first=step == 0), generator)
             out[:, col] = token
             decoded[:, col] = self.dec_embed(token + self.offsets[col])
         return out
@@ -289,9 +289,9 @@ class TabularVAE(nn.Module):
         """
         h, decoded = self._start(z)
         total = torch.zeros(z.shape[0], device=z.device)
-        for col in sorted(fixed):
+        for step, col in enumerate(sorted(fixed)):
             token = fixed[col]
-            log_p = F.log_softmax(self._next_logits(h, decoded, col), -1)
+            log_p = F.log_softmax(self._next_logits(h, decoded, col, first=step == 0), -1)
             total += log_p.gather(1, token[:, None])[:, 0]
             decoded[:, col] = self.dec_embed(token + self.offsets[col])
         return total
@@ -302,8 +302,14 @@ class TabularVAE(nn.Module):
         decoded = torch.zeros(len(z), n_cols, width, dtype=h.dtype, device=h.device)  # zero until decoded
         return h, decoded
 
-    def _next_logits(self, h: torch.Tensor, decoded: torch.Tensor, col: int) -> torch.Tensor:
-        y = self.blocks(h + decoded.flatten(1) @ self.prefix_proj[col] + self.position[col])
+    def _next_logits(self, h: torch.Tensor, decoded: torch.Tensor, col: int, first: bool) -> torch.Tensor:
+        """Logits of ``col`` given the latent and the columns decoded so far (none if ``first``:
+        the prefix product would multiply zeros; skipping it is a fifth of scoring a condition).
+        """
+        if first:
+            y = self.blocks(h + self.position[col])
+        else:
+            y = self.blocks(h + decoded.flatten(1) @ self.prefix_proj[col] + self.position[col])
         if self.column_mlp is not None:
             y = self.column_mlp.one(y, col)
         return self.column_logits(self.norm(y), col).float()  # (n, vocab of col)
