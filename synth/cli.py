@@ -527,6 +527,9 @@ def bench(
     ] = False,
     real_rows: Annotated[int, typer.Option(help="--privacy: real rows (train + holdout).")] = 100_000,
     draws: Annotated[int, typer.Option(help="Samples drawn and scored per model; figures are means.")] = 3,
+    copy_rows: Annotated[
+        int, typer.Option(help="More rows per model for a copy rate per million (0: none).")
+    ] = 1_000_000,
     sequential: Annotated[
         str | None,
         typer.Option(help="Benchmark event histories instead: berka-trans, or an events file."),
@@ -538,6 +541,8 @@ def bench(
     """Benchmark models side by side on one split: fidelity, utility, privacy, speed."""
     _positive(rows, "--rows")
     _positive(draws, "--draws")
+    if copy_rows < 0:
+        raise JobError(f"--copy-rows must be 0 or more, got {copy_rows}")
     if simulate_model is not None:
         _bench_simulate(simulate_model, out_dir, scenarios, rows or 100_000)
         return
@@ -562,7 +567,9 @@ def bench(
     params = {m: {"epochs": epochs} for m in names if epochs and m != "gaussian_copula"}
     dataset = load_dataset(data)
     with _progress_bar() as progress:
-        result = run_bench(dataset, names, target=target, params=params, draws=draws, progress=progress)
+        result = run_bench(
+            dataset, names, target=target, params=params, draws=draws, copy_rows=copy_rows, progress=progress
+        )
     md, js = write_bench(result, out_dir)
     out.print(result.to_markdown())
     out.print(f"wrote {md} and {js}")

@@ -26,11 +26,14 @@ def test_tabular_bench_scores_every_model_on_one_split(tmp_path, monkeypatch, ca
         "2",
         "--draws",
         "2",
+        "--copy-rows",
+        "5000",
         "--out",
         str(tmp_path),
     )
     assert code == 0, err
     result = json.loads((tmp_path / "bench-adult_sample.json").read_text())
+    assert result["real_copies_per_million"] >= 0
     assert result["rows_train"] == 2400 and result["rows_holdout"] == 600
     by_name = {r["model"]: r for r in result["results"]}
     assert set(by_name) == {"gaussian_copula", "vae"}
@@ -39,9 +42,11 @@ def test_tabular_bench_scores_every_model_on_one_split(tmp_path, monkeypatch, ca
         assert 0 < figures["column_shapes"] <= 1 and 0 < figures["pair_trends"] <= 1
         assert 0 <= figures["dcr_share"] <= 1 and 0.5 <= figures["tstr_auc"] <= 1
         assert figures["draws"] == 2 and figures["tstr_auc_sd"] >= 0 and figures["dcr_share_sd"] >= 0
+        assert figures["copy_rows"] == 5000 and figures["copies_per_million"] >= 0
     assert by_name["vae"]["conditional"]["slowdown"] > 0
     markdown = (tmp_path / "bench-adult_sample.md").read_text()
     assert "| vae |" in markdown and "Means over 2 sample draw(s)" in markdown
+    assert "| real holdout rows |" in markdown and "over 5,000 more rows of each model" in markdown
 
 
 def test_privacy_bench_times_the_whole_gate(tmp_path, monkeypatch, capsys):
@@ -66,6 +71,13 @@ def test_privacy_bench_times_the_whole_gate(tmp_path, monkeypatch, capsys):
     assert {c["name"] for c in result["checks"]} >= {"dcr_share", "membership_inference", "linkability"}
     assert all(seconds > 0 for seconds in result["timings"].values())
     assert "whole gate" in out
+
+
+def test_tabular_bench_rejects_a_negative_copy_rows(tmp_path, monkeypatch, capsys):
+    out_dir = tmp_path / "bench"
+    code, _, err = synth(monkeypatch, capsys, "bench", "--copy-rows", "-1", "--out", str(out_dir))
+    assert code == 2 and "--copy-rows must be 0 or more, got -1" in err and "Traceback" not in err
+    assert not out_dir.exists()
 
 
 def test_privacy_bench_rejects_too_few_rows(tmp_path, monkeypatch, capsys):
