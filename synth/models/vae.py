@@ -82,7 +82,7 @@ class VAEConfig:
     beta: float = 1.0
     dropout: float = 0.05
     ema_decay: float = 0.995
-    any_order_share: float = 0.5
+    any_order_share: float = 0.75  # rows trained in a random column order (what conditioning decodes)
     condition_draws: int = 8  # candidate latents per conditioned row (see VAEModel._latents)
     proposal_steps: int = 300  # fit steps of the latent proposal (synth.models.proposal); 0: none
     proposal_share: float = 0.75  # share of candidates drawn from it (the rest: from the prior)
@@ -113,8 +113,9 @@ class VAEConfig:
         for name in ("n_blocks", "column_hidden", "proposal_steps"):
             if getattr(self, name) < 0:
                 raise ModelError(f"vae: {name} must not be negative")
-        if not 0 <= self.proposal_share <= 1:
-            raise ModelError("vae: proposal_share must be in [0, 1]")
+        for name in ("proposal_share", "any_order_share"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ModelError(f"vae: {name} must be in [0, 1]")
         if not 0 <= self.val_share < 0.5:
             raise ModelError("vae: val_share must be in [0, 0.5)")
         if self.dp_epsilon is not None and self.dp_epsilon <= 0:

@@ -125,6 +125,8 @@ def test_unfitted_and_bad_params():
         build("vae", n_blocks=-1)
     with pytest.raises(ModelError, match="proposal_share must be in"):
         build("vae", proposal_share=1.5)
+    with pytest.raises(ModelError, match=r"any_order_share must be in \[0, 1\]"):
+        build("vae", any_order_share=-0.1)
 
 
 def test_runs_of_exactly_ten_steps_fit(mixed_table):
