@@ -213,7 +213,7 @@ def run_bench(
         real_auc,
         results,
         machine_summary(),
-        count_copies(holdout, train, modelled) * 1e6 / len(holdout),
+        real_copies_per_million=count_copies(holdout, train, modelled) * 1e6 / len(holdout),
     )
 
 
