@@ -43,7 +43,17 @@ class Fidelity:
 
 
 def labels(values: pd.Series, missing: str) -> pd.Series:
-    """Values as text labels, missing ones as ``missing`` (no silent dtype downcasting)."""
+    """Values as text labels, missing ones as ``missing`` (no silent dtype downcasting).
+
+    Numbers are labelled by value, so a model that returns 60.0 where the input had the integer
+    60 matches it (integral values print without a decimal point).
+    """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        x = values.astype("float64")
+        text = x.astype(str)
+        integral = ((x == x.round()) & (x.abs() < 2**53)).to_numpy()
+        text[integral] = x[integral].astype("int64").astype(str)
+        return text.where(values.notna(), missing)
     return values.astype(object).where(values.notna(), missing).astype(str)
 
 

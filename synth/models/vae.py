@@ -525,7 +525,7 @@ class VAEModel:
         frame = self.code.decode(tokens, rng)
         for name, values in fixed_values.items():
             frame[name] = values
-        return frame
+        return self.schema.conform(frame, modelled_only=True)  # the input's dtypes: ints stay ints
 
     @torch.no_grad()
     def _latents(self, net: TabularVAE, n: int, fixed: dict, generator: torch.Generator) -> torch.Tensor:

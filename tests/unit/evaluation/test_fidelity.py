@@ -23,3 +23,13 @@ def test_simple_scores():
     assert ks_complement(pd.Series([1, 2, 3]), pd.Series([1, 2, 3])) == 1.0
     assert ks_complement(pd.Series([0.0] * 5), pd.Series([1.0] * 5)) == 0.0
     assert tv_complement(pd.Series(list("aabb")), pd.Series(list("aaaa"))) == 0.5
+
+
+def test_few_level_integers_match_by_value_whatever_the_dtype(adult, adult_schema):
+    # integers with at most 10 levels are scored as categories: 60 and 60.0 are one level
+    real = pd.Series([12, 24, 24, 60, 60, 60])
+    assert tv_complement(real, real.astype(float)) == 1.0
+    assert tv_complement(real, pd.Series([12, 24, 24, 60, 60, None], dtype="Int64")) < 1.0
+    assert tv_complement(pd.Series([True, False]), pd.Series([1.0, 0.0])) < 1.0  # booleans stay labels
+    as_floats = adult.assign(**{c: adult[c].astype(float) for c in ("age", "education-num", "fnlwgt")})
+    assert evaluate_fidelity(adult, as_floats, adult_schema).column_shapes == 1.0

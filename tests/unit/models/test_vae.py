@@ -169,3 +169,10 @@ def test_beats_independent_columns_on_pair_trends(adult, adult_schema):
     baseline = evaluate_fidelity(adult, independent, adult_schema)
     assert ours.pair_trends > baseline.pair_trends + 0.02
     assert ours.column_shapes > 0.9
+
+
+def test_samples_keep_the_input_dtypes(fitted, mixed_table):
+    model, _ = fitted
+    out = model.sample(300, seed=2)
+    for name in out.columns:
+        assert out[name].dtype == mixed_table[name].dtype, name
