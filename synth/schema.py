@@ -158,7 +158,7 @@ def _infer_column(name: str, values: pd.Series, override: ColumnOverride, where:
         pii = detect_pii(name, values)
     if pii == "none":
         pii = None
-    if kind is not Kind.ID and pii is None and present.nunique() < 2:
+    if kind is not Kind.ID and pii is None and present.nunique() < 2 and not nullable:
         raise SchemaError(
             f"{where}column '{name}' has a single distinct value, so there is nothing to learn; "
             f"drop it (job 'drop:' or --drop)"

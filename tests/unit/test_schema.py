@@ -39,6 +39,13 @@ def test_unmodellable_columns(column, message):
     assert "four" not in str(info.value)  # no raw values in messages
 
 
+def test_one_value_with_missing_ones_is_modelled():
+    # present-or-missing is the information (a bonus paid or not): modelled, not refused
+    frame = pd.DataFrame({"ok": np.arange(6), "bonus": [3.0, None, 3.0, None, None, 3.0]})
+    column = infer_schema(frame)["bonus"]
+    assert column.modelled and column.nullable
+
+
 def test_unknown_override_column_is_named():
     frame = pd.DataFrame({"a": [1, 2, 3]})
     with pytest.raises(JobError, match="column 'nope' named in the job is not in the input"):
