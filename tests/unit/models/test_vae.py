@@ -176,3 +176,15 @@ def test_samples_keep_the_input_dtypes(fitted, mixed_table):
     out = model.sample(300, seed=2)
     for name in out.columns:
         assert out[name].dtype == mixed_table[name].dtype, name
+
+
+def test_first_column_shortcut_equals_the_zero_prefix(fitted):
+    # the first decoded column skips the prefix product; it must equal multiplying the zeros
+    model, _ = fitted
+    net = model.net.eval()
+    z = net.sample_prior(64, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        h, decoded = net._start(z)
+        for col in range(len(net.vocab_sizes)):
+            fast = net._next_logits(h, decoded, col, first=True)
+            torch.testing.assert_close(fast, net._next_logits(h, decoded, col, first=False))
