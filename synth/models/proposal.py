@@ -91,8 +91,8 @@ def mixture_log_prob(
 
     The square is expanded into matrix products instead of materialising every (z - mean)
     difference: scoring 8 candidates per conditioned row (then the default) against the prior
-    and the proposal took a third of conditional sampling the direct way. In float64, so the expansion's
-    cancellation (tight components have 1/std^2 near 1e6) costs nothing that matters.
+    and the proposal took a third of conditional sampling the direct way. In float64, so the
+    expansion's cancellation (tight components have 1/std^2 near 1e6) costs nothing that matters.
     """
     z, mean, log_std = z.double(), mean.double(), log_std.double()
     inv_var = (-2 * log_std).exp()

@@ -16,7 +16,7 @@ diffusion prior (hours on a GPU). We answer both cheaply:
   ELBO 0.61 nats/row lower on training rows than on the holdout, against 0.25-0.29 now, with
   a better holdout ELBO, DCR share 0.508-0.510 instead of 0.513, 2.5x faster sampling);
 - it is trained on random column orders for three quarters of each batch (any-order
-  training; half gave conditioned rows 0.003-0.010 worse shapes, nine tenths hurt the
+  training; half gave conditioned rows 0.002-0.010 worse shapes, nine tenths hurt the
   canonical order that unconditional sampling uses), so
   conditional sampling decodes the fixed columns *first* and draws the rest from their
   conditional, with ``z`` drawn from its posterior given the fixed columns by
