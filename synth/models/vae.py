@@ -513,7 +513,7 @@ class VAEModel:
         # CPU batches stay cache-sized: at 65,536 rows fp32 sampling ran 15 % slower than at 16,384
         batch = 262_144 if device.type == "cuda" else 16_384
         if fixed_tokens:  # each row weighs condition_draws latents: keep the working set as large
-            batch = max(1024, batch * 4 // self.config.condition_draws)
+            batch = max(1024, min(batch, batch * 4 // self.config.condition_draws))
         net = self._inference_net(device)
         parts = []
         for start in range(0, n, batch):
@@ -540,16 +540,21 @@ class VAEModel:
         income fixed to >50K: 62 % married instead of the real 85 %).
         """
         k = self.config.condition_draws
-        if not fixed or (k == 1 and self.proposal is None):
+        if not fixed:
             return self.net.sample_prior(n, generator)
-        z = net.sample_prior(k * n, generator)  # (k * n, L): candidate i of row r at i * n + r
-        log_ratio = 0.0  # log p(z) / q(z): zero with prior candidates alone
-        if self.proposal is not None:
+        if self.proposal is None:
+            z = net.sample_prior(k * n, generator)  # (k * n, L): candidate i of row r at i * n + r
+            log_ratio = 0.0  # log p(z) / q(z): zero with prior candidates alone
+            if k == 1:
+                return z
+        else:
             share = self.config.proposal_share
             mixture = self.proposal.mixture(self.proposal.context_of(fixed, n))  # of the n rows
-            proposed = self.proposal.sample(mixture, k, generator).to(z.dtype)  # (k, n, L)
-            from_prior = (torch.rand(k * n, 1, generator=generator) >= share).to(z.device)
-            z = torch.where(from_prior, z, proposed.reshape(k * n, -1))
+            z = self.proposal.sample(mixture, k, generator).reshape(k * n, -1)
+            from_prior = (torch.rand(k * n, generator=generator) >= share).to(z.device)
+            z[from_prior] = net.sample_prior(int(from_prior.sum()), generator).to(z.dtype)
+            if k == 1:  # nothing to choose between: the draw from q is the sample
+                return z
             log_p = mixture_log_prob(z, *self.net.prior_mixture())  # fp32 weights, not the bf16 copy
             log_r = self.proposal.log_prob(z.view(k, n, -1), mixture).reshape(-1)
             log_q = torch.logaddexp(

@@ -60,3 +60,14 @@ def test_mixture_log_prob_matches_the_direct_formula():
     shared = (torch.randn(6).log_softmax(-1), torch.randn(6, 4), torch.randn(6, 4) * 0.5)
     z = torch.randn(7, 4)
     assert torch.allclose(mixture_log_prob(z, *shared), _direct(z, *shared), rtol=1e-5, atol=1e-4)
+
+
+def test_mixture_log_prob_stays_exact_for_components_at_the_clamp():
+    # 1/std^2 near 1e6: float32's expanded square would lose whole nats here
+    torch.manual_seed(1)
+    mean = torch.randn(3, 4) * 3
+    log_std = torch.full((3, 4), -7.0)
+    z = mean[torch.tensor([0, 1, 2, 0])] + 1e-3 * torch.randn(4, 4)
+    expected = _direct(z.double(), torch.zeros(3).log_softmax(-1).double(), mean.double(), log_std.double())
+    got = mixture_log_prob(z, torch.zeros(3).log_softmax(-1), mean, log_std)
+    assert torch.allclose(got.double(), expected, atol=1e-3)
