@@ -547,19 +547,18 @@ class VAEModel:
         k = self.config.condition_draws
         if not fixed:
             return self.net.sample_prior(n, generator)
+        share = self.config.proposal_share
         if self.proposal is None:
             z = net.sample_prior(k * n, generator)  # (k * n, L): candidate i of row r at i * n + r
-            log_ratio = 0.0  # log p(z) / q(z): zero with prior candidates alone
-            if k == 1:
-                return z
         else:
-            share = self.config.proposal_share
             mixture = self.proposal.mixture(self.proposal.context_of(fixed, n))  # of the n rows
             z = self.proposal.sample(mixture, k, generator).reshape(k * n, -1)
             from_prior = (torch.rand(k * n, generator=generator) >= share).to(z.device)
             z[from_prior] = net.sample_prior(int(from_prior.sum()), generator).to(z.dtype)
-            if k == 1:  # nothing to choose between: the draw from q is the sample
-                return z
+        if k == 1:  # nothing to choose between: the draw from q is the sample
+            return z
+        log_ratio = 0.0  # log p(z) / q(z): zero with prior candidates alone
+        if self.proposal is not None:
             log_p = mixture_log_prob(z, *self.net.prior_mixture())  # fp32 weights, not the bf16 copy
             log_r = self.proposal.log_prob(z.view(k, n, -1), mixture).reshape(-1)
             log_q = torch.logaddexp(
