@@ -528,7 +528,7 @@ def bench(
     real_rows: Annotated[int, typer.Option(help="--privacy: real rows (train + holdout).")] = 100_000,
     draws: Annotated[int, typer.Option(help="Samples drawn and scored per model; figures are means.")] = 3,
     copy_rows: Annotated[
-        int, typer.Option(help="More rows per model for a copy rate per million (0: none).")
+        int, typer.Option(help="More rows per model: a copy rate per million, a finer DCR share (0: none).")
     ] = 1_000_000,
     sequential: Annotated[
         str | None,

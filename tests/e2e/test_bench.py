@@ -43,10 +43,12 @@ def test_tabular_bench_scores_every_model_on_one_split(tmp_path, monkeypatch, ca
         assert 0 <= figures["dcr_share"] <= 1 and 0.5 <= figures["tstr_auc"] <= 1
         assert figures["draws"] == 2 and figures["tstr_auc_sd"] >= 0 and figures["dcr_share_sd"] >= 0
         assert figures["copy_rows"] == 5000 and figures["copies_per_million"] >= 0
+        assert 0 <= figures["more_rows_dcr_share"] <= 1 and 0 < figures["more_rows_dcr_share_se"] < 0.02
     assert by_name["vae"]["conditional"]["slowdown"] > 0
     markdown = (tmp_path / "bench-adult_sample.md").read_text()
     assert "| vae |" in markdown and "Means over 2 sample draw(s)" in markdown
     assert "| real holdout rows |" in markdown and "over 5,000 more rows of each model" in markdown
+    assert "DCR share, 5,000 more rows" in markdown
 
 
 def test_privacy_bench_times_the_whole_gate(tmp_path, monkeypatch, capsys):

@@ -1,12 +1,14 @@
-"""The bench's copy rate: counts synthetic rows equal to a training row, over chunked draws."""
+"""The bench's more rows: copies of training rows and a DCR share with its standard error,
+over chunked draws."""
 
 import pandas as pd
+import pytest
 
-from synth.evaluation.bench import copy_count
+from synth.evaluation.bench import score_more_rows
 
 
 class Replayer:
-    """A stand-in model that replays training rows (every row a copy), seeded."""
+    """A stand-in model that replays given real rows (from training: every row a copy), seeded."""
 
     def __init__(self, rows: pd.DataFrame, perturb: bool = False) -> None:
         self.rows, self.perturb, self.seeds = rows, perturb, []
@@ -19,13 +21,23 @@ class Replayer:
         return out
 
 
-def test_copy_count_finds_every_replayed_row_in_chunks(adult):
-    train = adult.head(500)
+@pytest.fixture
+def halves(adult):
+    return adult.iloc[:400].reset_index(drop=True), adult.iloc[400:800].reset_index(drop=True)
+
+
+def test_replayed_training_rows_are_all_copies_and_closer_to_training(halves):
+    train, holdout = halves
     model = Replayer(train)
-    assert copy_count(model, train, list(train.columns), 1_050, seed=7, chunk=400) == 1_050
+    more = score_more_rows(model, train, holdout, list(train.columns), 1_050, seed=7, chunk=400)
+    assert more.copies == 1_050
     assert model.seeds == [7, 8, 9]  # three chunks, each with its own seed
+    assert more.dcr_share > 0.95 and more.dcr_share_se < 0.01
 
 
-def test_copy_count_is_zero_when_no_row_matches(adult):
-    train = adult.head(500)
-    assert copy_count(Replayer(train, perturb=True), train, list(train.columns), 800, seed=0) == 0
+def test_replayed_holdout_rows_are_no_copies_and_closer_to_the_holdout(halves):
+    train, holdout = halves
+    more = score_more_rows(Replayer(holdout), train, holdout, list(train.columns), 800, seed=0)
+    assert more.dcr_share < 0.05
+    perturbed = Replayer(train, perturb=True)
+    assert score_more_rows(perturbed, train, holdout, list(train.columns), 800, seed=0).copies == 0
