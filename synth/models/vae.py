@@ -69,7 +69,6 @@ PROPOSAL_FILE = "proposal.pt"
 ENCODING_FILE = "encoding.json"
 MIN_VAL_ROWS = 20
 ORDERS_PER_BATCH = 16  # random column orders per sampling batch (VAEModel._decode)
-MIN_ORDER_BLOCK = 512  # rows per order, at least: smaller blocks cost more decoder passes than rows
 
 
 @dataclass
@@ -186,6 +185,10 @@ class ColumnMLP(nn.Module):
         h = F.gelu(self.norm(y) @ self.w_in[col] + self.b_in[col])
         return y + h @ self.w_out[col]
 
+    def grouped(self, y: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:  # (G, R, D): group g is cols[g]
+        h = F.gelu(torch.baddbmm(self.b_in[cols][:, None, :], self.norm(y), self.w_in[cols]))
+        return y + torch.bmm(h, self.w_out[cols])
+
 
 class TabularVAE(nn.Module):
     """Encoder q(z|x), mixture prior p(z), any-order autoregressive decoder p(x|z)."""
@@ -292,6 +295,62 @@ class TabularVAE(nn.Module):
             out[:, col] = token
             decoded[:, col] = self.dec_embed(token + self.offsets[col])
         return out
+
+    @torch.no_grad()
+    def sample_grouped(
+        self, z: torch.Tensor, first: list[int], orders: torch.Tensor, fixed: dict, generator
+    ) -> torch.Tensor:
+        """Decode the ``first`` (fixed) columns, then the rest in a column order of each group's
+        own: the rows of ``z`` form G equal contiguous groups, group g decoding ``orders[g]``
+        (G, free columns). Each step is one batched product over every group, whichever column
+        each decodes, so G orders cost what one does (a loop over groups cost 1.7x).
+        """
+        n_groups, n_cols = orders.shape[0], len(self.vocab_sizes)
+        h, decoded = self._start(z)
+        out = torch.empty(z.shape[0], n_cols, dtype=torch.long, device=z.device)
+        for col in first:
+            out[:, col] = fixed[col]
+            decoded[:, col] = self.dec_embed(fixed[col] + self.offsets[col])
+        h = h.view(n_groups, -1, h.shape[-1])  # (G, R, D)
+        decoded = decoded.view(n_groups, -1, n_cols, decoded.shape[-1])  # (G, R, C, E), a view
+        grouped_out = out.view(n_groups, -1, n_cols)
+        head = self._padded_head()
+        groups = torch.arange(n_groups, device=z.device)
+        for step in range(orders.shape[1]):
+            cols = orders[:, step]  # (G,)
+            logits = self._grouped_logits(h, decoded, cols, head, first=not first and step == 0)
+            token = _gumbel_argmax(logits, generator)  # (G, R)
+            grouped_out[groups, :, cols] = token
+            decoded[groups, :, cols] = self.dec_embed(token + self.offsets[cols][:, None])
+        return out
+
+    def _padded_head(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The output layer as (C, V, D) weights and (C, V) biases, V the largest vocabulary; a
+        smaller column's padding gets bias -inf, so it is never drawn.
+        """
+        n_cols, width = len(self.vocab_sizes), max(self.vocab_sizes)
+        weight = self.head.weight.new_zeros(n_cols, width, self.head.weight.shape[1])
+        bias = self.head.bias.new_full((n_cols, width), float("-inf"))
+        for col, size in enumerate(self.vocab_sizes):
+            start = int(self.offsets[col])
+            weight[col, :size] = self.head.weight[start : start + size]
+            bias[col, :size] = self.head.bias[start : start + size]
+        return weight, bias
+
+    def _grouped_logits(
+        self, h: torch.Tensor, decoded: torch.Tensor, cols: torch.Tensor, head: tuple, first: bool
+    ) -> torch.Tensor:
+        """:meth:`_next_logits` for G groups at once: group g's rows predict column ``cols[g]``.
+        ``h`` (G, R, D), ``decoded`` (G, R, C, E); returns (G, R, V), padded as ``head``.
+        """
+        y = h + self.position[cols][:, None, :]
+        if not first:
+            y = y + torch.bmm(decoded.flatten(2), self.prefix_proj[cols])
+        y = self.blocks(y)
+        if self.column_mlp is not None:
+            y = self.column_mlp.grouped(y, cols)
+        weight, bias = head
+        return torch.baddbmm(bias[cols][:, None, :], self.norm(y), weight[cols].transpose(1, 2)).float()
 
     @torch.no_grad()
     def fixed_log_prob(self, z: torch.Tensor, fixed: dict[int, torch.Tensor]) -> torch.Tensor:
@@ -555,8 +614,8 @@ class VAEModel:
         self, net: TabularVAE, z: torch.Tensor, first: list[int], free: list[int], fixed: dict, generator
     ) -> torch.Tensor:
         """Tokens for the latents ``z``: the ``first`` (fixed) columns, then the ``free`` ones, in
-        schema order, or (``sample_order='random'``) each block of rows in its own random order
-        of the free columns, ``ORDERS_PER_BATCH`` blocks a batch.
+        schema order, or (``sample_order='random'``) each of ``ORDERS_PER_BATCH`` groups of rows
+        in its own random order of the free columns.
 
         Why random orders: the decoder is trained on random orders (``any_order_share``), and a
         mix of orders is an ensemble of factorisations of one joint. One fixed order reproduces
@@ -565,13 +624,15 @@ class VAEModel:
         """
         if self.config.sample_order == "canonical" or len(free) < 2:
             return net.sample(z, first + free, fixed, generator)
-        block = max(MIN_ORDER_BLOCK, -(-len(z) // ORDERS_PER_BATCH))
-        parts = []
-        for start in range(0, len(z), block):
-            order = first + [free[i] for i in torch.randperm(len(free), generator=generator).tolist()]
-            rows = {c: t[start : start + block] for c, t in fixed.items()}
-            parts.append(net.sample(z[start : start + block], order, rows, generator))
-        return torch.cat(parts)
+        n = len(z)
+        n_groups = min(ORDERS_PER_BATCH, n)
+        pad = -n % n_groups  # groups are equal: repeat a few rows, then drop them
+        free_cols = torch.tensor(free)
+        orders = torch.stack([torch.randperm(len(free), generator=generator) for _ in range(n_groups)])
+        orders = free_cols[orders]
+        padded = {c: torch.cat([t, t[:pad]]) for c, t in fixed.items()}
+        tokens = net.sample_grouped(torch.cat([z, z[:pad]]), first, orders.to(z.device), padded, generator)
+        return tokens[:n]
 
     def _latents(self, net: TabularVAE, n: int, fixed: dict, generator: torch.Generator) -> torch.Tensor:
         """Latents for ``n`` rows: prior draws, or, with fixed columns, draws from

@@ -214,6 +214,27 @@ def test_first_column_shortcut_equals_the_zero_prefix(fitted):
             torch.testing.assert_close(fast, net._next_logits(h, decoded, col, first=False))
 
 
+def test_grouped_logits_equal_each_groups_own_column(fitted):
+    # random-order sampling scores every group's column in one batched product; it must equal
+    # scoring each group's column on its own, from the same partly decoded rows
+    model, _ = fitted
+    net = model.net.eval()
+    generator = torch.Generator().manual_seed(0)
+    z = net.sample_prior(4 * 32, generator)
+    with torch.no_grad():
+        h, decoded = net._start(z)
+        decoded.normal_(generator=generator)  # as if some columns were decoded
+        cols = torch.tensor([3, 0, 5, 3])
+        grouped = net._grouped_logits(
+            h.view(4, 32, -1), decoded.view(4, 32, *decoded.shape[1:]), cols, net._padded_head(), first=False
+        )
+        for g, col in enumerate(cols.tolist()):
+            rows = slice(32 * g, 32 * (g + 1))
+            alone = net._next_logits(h[rows], decoded[rows], col, first=False)
+            torch.testing.assert_close(grouped[g, :, : alone.shape[1]], alone)
+            assert torch.isneginf(grouped[g, :, alone.shape[1] :]).all()  # padding is never drawn
+
+
 def test_early_stopping_needs_enough_validation_rows(adult, adult_schema):
     # 5 % of 300 rows is 15: too few to judge a stop by, so none are held out
     small = build("vae", **{**TINY_VAE, "epochs": 1})
