@@ -303,7 +303,9 @@ class TabularVAE(nn.Module):
         """Decode the ``first`` (fixed) columns, then the rest in a column order of each group's
         own: the rows of ``z`` form G equal contiguous groups, group g decoding ``orders[g]``
         (G, free columns). Each step is one batched product over every group, whichever column
-        each decodes, so G orders cost what one does (a loop over groups cost 1.7x).
+        each decodes: one kernel per step for G orders, which is what a GPU needs. On 2 CPU
+        cores it runs at 0.86-0.98x schema order's speed (the padded vocabulary's Gumbel draws),
+        a loop over the groups at 0.76-0.92x.
         """
         n_groups, n_cols = orders.shape[0], len(self.vocab_sizes)
         h, decoded = self._start(z)
