@@ -302,10 +302,10 @@ class TabularVAE(nn.Module):
     ) -> torch.Tensor:
         """Decode the ``first`` (fixed) columns, then the rest in a column order of each group's
         own: the rows of ``z`` form G equal contiguous groups, group g decoding ``orders[g]``
-        (G, free columns). Each step is one batched product over every group, whichever column
-        each decodes: one kernel per step for G orders, which is what a GPU needs. On 2 CPU
-        cores it runs at 0.86-0.98x schema order's speed (the padded vocabulary's Gumbel draws),
-        a loop over the groups at 0.76-0.92x.
+        (G, free columns). Each step runs its batched products once over every group, whichever
+        column each decodes, instead of once per group, which is what a GPU needs. On 2 CPU
+        cores it ran at 0.80-0.98x schema order's speed (the padded vocabulary's Gumbel draws),
+        a loop over the groups at 0.76-0.90x.
         """
         n_groups, n_cols = orders.shape[0], len(self.vocab_sizes)
         h, decoded = self._start(z)

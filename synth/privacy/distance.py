@@ -137,6 +137,14 @@ class NearestRecords:
         """Rows in the holdout sample (and in each training partition)."""
         return len(self.holdout_to_synthetic)
 
+    @property
+    def closer_to_train(self) -> np.ndarray:
+        """Each synthetic row's share of training partitions nearer to it than the holdout sample
+        (ties count one half); the DCR share is their mean.
+        """
+        parts, hold = self.synthetic_to_partitions, self.synthetic_to_holdout[:, None]
+        return (parts < hold).mean(1) + 0.5 * (parts == hold).mean(1)
+
 
 def nearest_records(
     synthetic: pd.DataFrame,
@@ -212,8 +220,7 @@ def dcr_figures(records: NearestRecords) -> dict[str, float]:
 
     Synthetic and holdout rows are measured against the same training sample.
     """
-    parts, hold = records.synthetic_to_partitions, records.synthetic_to_holdout[:, None]
-    share = float(np.mean(parts < hold) + 0.5 * np.mean(parts == hold))
+    share = float(records.closer_to_train.mean())
     to_train = records.synthetic_to_train[:, 0]
     return {
         "dcr_share": share,
