@@ -22,8 +22,8 @@ from flows.pipeline import (
     validate_output,
 )
 from synth import io
-from synth.augment import FLAG, combine, draw, plan_counts
-from synth.errors import GateFailed, JobError
+from synth.augment import FLAG, check_target, combine, draw, plan_counts
+from synth.errors import GateFailed
 from synth.evaluation.lift import measure_lift
 from synth.jobs import Job
 from synth.manifest import build_manifest
@@ -62,9 +62,8 @@ def augment(job: Job, progress: Progress | None = None) -> RunResult:
     timings: dict[str, float] = {}
     started = time.perf_counter()
     table = read_input(job)
-    if job.augment.target not in table.frame.columns:
-        raise JobError(f"{table.source}: the target column '{job.augment.target}' is not in the input")
     schema = infer(table, job)
+    check_target(schema, job.augment.target)
     run = RunFolder.create(job.output_dir())
     try:
         suite, input_check = validate_input(table, schema, job, run)

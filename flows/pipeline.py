@@ -9,6 +9,7 @@ a cache on a DataFrame reliably); scheduled runs cache by file fingerprint inste
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from synth import io, models
@@ -70,7 +71,10 @@ def read_input(job: Job) -> io.Table:
 
 @task(name="infer schema", cache_policy=NO_CACHE)
 def infer(table: io.Table, job: Job) -> Schema:
-    """Infer the schema with the job's overrides."""
+    """Infer the schema with the job's overrides; columns the job names must exist."""
+    for note in table.notes:
+        _logger().warning(note)
+    job.check_columns([str(c) for c in table.frame.columns], table.source)
     return infer_schema(
         table.frame,
         table=table.name,
@@ -120,7 +124,9 @@ class Laps:
 def reuse_model(job: Job, schema: Schema, fingerprint: str, model_dir: Path):
     """Copy in and load the model of this job's newest published run when its input
     fingerprint, model, seed and schema are unchanged; ``None`` when there is none, or when it
-    no longer loads (e.g. saved by an older synth whose network differs): then the job retrains.
+    does not load as the job's model: not signed by this installation, changed since it was
+    saved, of another kind, or saved by an older synth whose network differs. Then the job
+    retrains; nothing in such a folder is ever unpickled.
     """
     previous = find_model(
         job.output_dir(),
@@ -133,9 +139,10 @@ def reuse_model(job: Job, schema: Schema, fingerprint: str, model_dir: Path):
         return None
     shutil.copytree(previous, model_dir)
     try:
-        model = models.load(model_dir)
-    except ModelError:
+        model = models.load(model_dir, expected=job.model.name)
+    except ModelError as error:
         shutil.rmtree(model_dir)
+        _logger().warning("not reusing %s: %s; retraining", previous, error)
         return None
     model.reused_from = str(previous.parent.name)
     return model
@@ -358,6 +365,16 @@ def refuse_unpublished(verdict, output_check, suite, run_dir: Path, what: str) -
         raise GateFailed(
             f"synthetic {what} failed suite '{suite.name}': {lines}; nothing published, see {run_dir}"
         )
+
+
+def _logger():
+    """The run's logger inside a flow, else the module's (library calls from tests or notebooks)."""
+    from prefect.exceptions import MissingContextError
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)
 
 
 def _relative(result: dict, run: RunFolder) -> dict:

@@ -35,6 +35,10 @@ def flow_for(job):
         from flows.sequential import sequential
 
         return sequential
+    if job.type == "credit":
+        from flows.credit import credit_risk
+
+        return credit_risk
     from flows.pipeline import synthesize
 
     return synthesize

@@ -149,7 +149,7 @@ def simulate(
     for spec in stresses:
         parse_stress(spec, model)
     for spec in metrics:
-        parse_metric(spec)
+        parse_metric(spec, model.schema.names)
     with io.atomic_folder(Path(out_dir)) as staging:
         context = _context(model_dir, stresses)
         futures = [

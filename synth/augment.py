@@ -17,8 +17,21 @@ import pandas as pd
 from synth.errors import JobError
 from synth.models.base import Synthesizer
 from synth.sampling import sample_table
+from synth.schema import Kind, Schema
 
 FLAG = "is_synthetic"
+
+
+def check_target(schema: Schema, target: str) -> None:
+    """The column to boost must be a class column the model learns."""
+    if target not in schema.names:
+        raise JobError(f"augment.target: column '{target}' is not in the input")
+    column = schema[target]
+    if not column.modelled or column.kind not in (Kind.CATEGORICAL, Kind.BOOLEAN):
+        raise JobError(
+            f"augment.target: column '{target}' is {column.kind.value}; augment boosts the classes of "
+            "a categorical or boolean column"
+        )
 
 
 def plan_counts(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ import typer
 from rich.console import Console
 
 from synth.errors import JobError, SynthError
+from synth.limits import check_rows, check_seed
 
 app = typer.Typer(
     add_completion=False,
@@ -26,6 +28,11 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 out = Console()
+# A temporary Prefect server on a busy 2-core machine can take longer than Prefect's 20 s default
+# to answer; a run must not fail for that (users can still set their own value).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# SDV's tqdm bars would interleave with ours and land in logs; our own bars show progress.
+os.environ.setdefault("TQDM_DISABLE", "1")
 
 DEMO_JOB = Path(__file__).resolve().parent.parent / "data" / "jobs" / "adult.yaml"
 
@@ -55,6 +62,16 @@ def _progress_bar():
         yield update
 
 
+def _synth_error_names() -> set[str]:
+    import synth.errors as errors
+
+    return {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type) and issubclass(value, SynthError)
+    }
+
+
 class _NoTracebackForSynthErrors(logging.Filter):
     """Prefect logs a failed run's exception with its traceback; ours are one-line messages."""
 
@@ -65,9 +82,59 @@ class _NoTracebackForSynthErrors(logging.Filter):
         return True
 
 
+class _NoSynthErrorsOnConsole(logging.Filter):
+    """On the terminal a SynthError is the one ``error:`` line main() prints; Prefect's own
+    lines about the same failure (task failed, flow failed, final state) would repeat it.
+    Only the console handler is filtered: Prefect's UI and API still get those records.
+    """
+
+    _NAMES = re.compile(r"\b(" + "|".join(sorted(_synth_error_names())) + r")\b[(:]")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], SynthError):
+            return False
+        return not self._NAMES.search(record.getMessage())
+
+
 def _quiet_prefect_tracebacks() -> None:
+    from prefect.logging.configuration import ensure_logging_setup
+    from prefect.logging.handlers import PrefectConsoleHandler
+
     for name in ("prefect.flow_runs", "prefect.task_runs", "prefect.flow_engine", "prefect.task_engine"):
         logging.getLogger(name).addFilter(_NoTracebackForSynthErrors())
+    ensure_logging_setup()
+    loggers = [logging.getLogger(), *logging.root.manager.loggerDict.values()]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.addFilter(_NoSynthErrorsOnConsole())
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"synth {version('synth')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Synthetic data from real tables: fit, sample, validate, check privacy, benchmark."""
+
+
+def _read(source):
+    """Read a table, printing what was read other than as written (one note per column)."""
+    from synth import io
+
+    table = io.read(source)
+    for note in table.notes:
+        err.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    return table
 
 
 def _positive(value: int | None, option: str) -> None:
@@ -102,11 +169,12 @@ def _summary(result) -> None:
     table.add_row("run folder", str(result.run_dir))
     table.add_row("input", manifest["input"]["source"])
     reused = manifest["model"].get("reused_from")
-    table.add_row(
-        "model",
-        f"{manifest['model']['name']} (seed {manifest['seed']})"
-        + (f", reused from {reused}" if reused else ""),
-    )
+    if "name" in manifest["model"]:
+        table.add_row(
+            "model",
+            f"{manifest['model']['name']} (seed {manifest['seed']})"
+            + (f", reused from {reused}" if reused else ""),
+        )
     for name, value in manifest["rows"].items():
         table.add_row(f"rows: {name}", f"{value:,}")
     for name, value in manifest.get("fidelity", {}).items():
@@ -116,6 +184,8 @@ def _summary(result) -> None:
             f"{name}: mean / VaR 99% / ES 97.5%",
             " / ".join(f"{figures[k]:,.0f}" for k in ("mean", "var_99", "es_97_5")),
         )
+    if "credit" in manifest:
+        _credit_rows(table, manifest["credit"])
     if "privacy" in manifest:
         table.add_row("privacy gate", "pass" if manifest["privacy"]["passed"] else "FAIL")
     for side, verdict in manifest.get("validation", {}).items():
@@ -126,6 +196,17 @@ def _summary(result) -> None:
     for stage, seconds in manifest["timings_seconds"].items():
         table.add_row(f"time: {stage}", f"{seconds:.1f} s")
     out.print(table)
+
+
+def _credit_rows(table, credit: dict) -> None:
+    calibration = credit["calibration"]
+    interval = f" [{calibration['low']:.3f}, {calibration['high']:.3f}]" if "low" in calibration else ""
+    table.add_row("asset correlation", f"{calibration['rho']:.3f}{interval} ({calibration['method']})")
+    for side, figures in credit["figures"].items():
+        for key, label in (("mean", "mean"), ("var_99_9", "VaR 99.9%"), ("es_97_5", "ES 97.5%")):
+            f = figures[key]
+            flag = " (!)" if f.get("warning") else ""
+            table.add_row(f"{side} {label}", f"{f['value']:,.0f} [{f['low']:,.0f}, {f['high']:,.0f}]{flag}")
 
 
 @app.command()
@@ -159,6 +240,7 @@ def fit(
     from synth.schema import ColumnOverride, Kind, infer_schema
 
     _positive(epochs, "--epochs")
+    check_seed(seed)
     params = {"seed": seed}
     if epochs is not None:
         params["epochs"] = epochs
@@ -174,7 +256,7 @@ def fit(
     elif entity_key or time_column or context:
         raise JobError("--entity-key, --time-column and --context are for --model sequence")
     synthesizer = models.build(model, **params)
-    data = io.read(io.Source(source, table, query, encoding))
+    data = _read(io.Source(source, table, query, encoding))
     overrides = {}
     if sequential:
         if entity_key not in data.frame.columns:
@@ -212,13 +294,19 @@ def sample(
     entities.parquet and events.parquet into a folder).
     """
     from synth import io, models
+    from synth.conditions import parse_conditions
     from synth.sampling import sample_table
 
+    check_seed(seed)
+    if out_file.is_dir() and rows is not None:
+        raise JobError(f"{out_file}: is a folder; --out names the Parquet file to write")
+    if out_file.exists() and not out_file.is_dir() and entities is not None:
+        raise JobError(f"{out_file}: is a file; with --entities, --out names a folder")
     synthesizer = models.load(model_dir)
     if synthesizer.name == "sequence":
         if entities is None or rows is not None or condition:
             raise JobError(f"{model_dir}: a sequence model samples --entities N (not --rows or --condition)")
-        _positive(entities, "--entities")
+        check_rows(entities, "--entities")
         with _progress_bar() as progress:
             drawn, events = synthesizer.sample_entities(entities, seed=seed, progress=progress)
         with io.atomic_folder(out_file) as staging:
@@ -230,8 +318,8 @@ def sample(
         raise JobError(
             f"{model_dir}: a {synthesizer.name} model samples --rows N (--entities: sequence only)"
         )
-    _positive(rows, "--rows")
-    conditions = _parse_conditions(condition or [], synthesizer.schema)
+    check_rows(rows, "--rows")
+    conditions = parse_conditions(condition or [], synthesizer.schema)
     with _progress_bar() as progress:
         frame = sample_table(synthesizer, rows, seed=seed, conditions=conditions, progress=progress)
     io.write_parquet(frame, out_file)
@@ -281,6 +369,7 @@ def augment(
             raise JobError(f"--ratio '{item}': write it as VALUE=R, e.g. yes=0.5")
     _positive(add, "--add")
     _positive(epochs, "--epochs")
+    check_seed(seed)
     params = {"epochs": epochs} if epochs else {}
     with tempfile.TemporaryDirectory() as work:
         job = parse_job(
@@ -344,7 +433,14 @@ def simulate(
         (chunk_rows, "--chunk-rows"),
     ):
         _positive(value, option)
-    models.load(model_dir)
+    check_seed(seed)
+    from synth.risk import parse_metric, parse_stress
+
+    loaded = models.load(model_dir)
+    for spec in stress or []:
+        parse_stress(spec, loaded)
+    for spec in metric or []:
+        parse_metric(spec, loaded.schema.names)
     _quiet_prefect_tracebacks()
     runner = task_runner(workers, scheduler)
     result = simulate_flow.with_options(task_runner=runner)(
@@ -386,6 +482,7 @@ def privacy(
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
     attacks: Annotated[bool, typer.Option(help="Run the anonymeter attacks.")] = True,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    encoding: Annotated[str, typer.Option(help="Text encoding of the CSV files.")] = "utf-8",
 ) -> None:
     """Check a synthetic table's privacy against its training rows and a holdout."""
     import json
@@ -394,16 +491,18 @@ def privacy(
     from synth.errors import GateFailed
     from synth.privacy.gate import PrivacyConfig, evaluate
     from synth.privacy.report import gate_markdown
-    from synth.schema import infer_schema
+    from synth.schema import check_finite, infer_schema
 
-    train = io.read(real)
+    check_seed(seed)
+    train = _read(io.Source(real, encoding=encoding))
     schema = infer_schema(train.frame, table=train.name, source=train.source)
     frames = {}
     for label, location in (("synthetic", synthetic), ("holdout", holdout)):
-        frame = io.read(location).frame
+        frame = _read(io.Source(location, encoding=encoding)).frame
         missing = [c for c in schema.names if c not in frame.columns]
         if missing:
             raise JobError(f"{location}: column '{missing[0]}' of {real} is missing")
+        check_finite(frame, schema, f"{location}: ")
         frames[label] = frame
     result = evaluate(
         frames["synthetic"],
@@ -448,7 +547,7 @@ def expect(
     from synth.schema import infer_schema
     from synth.validation.suites import load_suite, profile_suite, save_suite
 
-    data = io.read(io.Source(source, table, query))
+    data = _read(io.Source(source, table, query))
     schema = infer_schema(data.frame, table=data.name, source=data.source)
     path = save_suite(profile_suite(data.frame, schema, name), name, folder)
     count = len(load_suite(str(path)).expectations)
@@ -461,13 +560,12 @@ def validate(
     suite: Annotated[str, typer.Option(help="Suite name in expectations/, or a JSON path.")],
 ) -> None:
     """Validate a table against a suite; non-zero exit and one line per failed expectation."""
-    from synth import io
     from synth.errors import GateFailed
     from synth.validation.checks import validate_frame
     from synth.validation.suites import load_suite
 
     loaded = load_suite(suite)
-    data = io.read(source)
+    data = _read(source)
     result = validate_frame(data.frame, loaded)
     if result.success:
         out.print(f"{source}: all {len(result.outcomes)} expectations of '{loaded.name}' passed")
@@ -517,7 +615,11 @@ def bench(
     simulate_model: Annotated[
         Path | None, typer.Option("--simulate", help="Benchmark risk simulation of this saved model instead.")
     ] = None,
-    scenarios: Annotated[int, typer.Option(help="--simulate: scenarios per run.")] = 20,
+    credit: Annotated[
+        bool, typer.Option("--credit", help="Benchmark the credit-loss engine (--loans, --scenarios).")
+    ] = False,
+    loans: Annotated[int, typer.Option(help="--credit: loans in the book.")] = 100_000,
+    scenarios: Annotated[int, typer.Option(help="--simulate: scenarios [20]; --credit: [10,000].")] = 0,
     rows: Annotated[
         int | None,
         typer.Option(help="--simulate: rows per scenario [100,000]; --privacy: synthetic rows [1,000,000]."),
@@ -544,7 +646,10 @@ def bench(
     if copy_rows < 0:
         raise JobError(f"--copy-rows must be 0 or more, got {copy_rows}")
     if simulate_model is not None:
-        _bench_simulate(simulate_model, out_dir, scenarios, rows or 100_000)
+        _bench_simulate(simulate_model, out_dir, scenarios or 20, rows or 100_000)
+        return
+    if credit:
+        _bench_credit(out_dir, loans, scenarios or 10_000)
         return
     if privacy:
         _bench_privacy(data, rows or 1_000_000, real_rows, out_dir)
@@ -615,6 +720,20 @@ def _bench_privacy(data: str, rows: int, real_rows: int, out_dir: Path) -> None:
     out.print(f"wrote {md} and {js}")
 
 
+def _bench_credit(out_dir: Path, loans: int, scenarios: int) -> None:
+    from synth import io
+    from synth.credit.bench import bench_markdown, run_credit_bench
+
+    _positive(loans, "--loans")
+    _positive(scenarios, "--scenarios")
+    with err.status(f"simulating {scenarios:,} scenarios of a {loans:,}-loan book"):
+        result = run_credit_bench(out_dir, loans, scenarios)
+    text = bench_markdown(result)
+    io.write_text(text, out_dir / "bench-credit.md")
+    io.write_json(result, out_dir / "bench-credit.json")
+    out.print(text, highlight=False)
+
+
 def _bench_simulate(model_dir: Path, out_dir: Path, scenarios: int, rows: int) -> None:
     import json
     import tempfile
@@ -642,33 +761,6 @@ def _bench_simulate(model_dir: Path, out_dir: Path, scenarios: int, rows: int) -
     out.print("\n".join(lines))
 
 
-def _parse_conditions(pairs: list[str], schema) -> dict:
-    from synth.schema import Kind
-
-    conditions = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            raise JobError(f"--condition '{pair}': write it as COLUMN=VALUE")
-        if name not in schema.names:
-            raise JobError(f"--condition: column '{name}' is not in the model's schema")
-        kind = schema[name].kind
-        try:
-            parsed = (
-                float(value)
-                if kind is Kind.NUMERIC
-                else int(value)
-                if kind is Kind.INTEGER
-                else value.lower() in ("1", "true", "yes")
-                if kind is Kind.BOOLEAN
-                else value
-            )
-        except ValueError:
-            raise JobError(f"--condition: '{value}' is not a {kind.value} value for '{name}'") from None
-        conditions[name] = parsed
-    return conditions
-
-
 def main() -> None:
     """Entry point: run the app, turning SynthErrors into one clean line."""
     try:
@@ -680,6 +772,8 @@ def main() -> None:
         err.print("aborted")
         sys.exit(130)
     except Exception as error:  # usage errors of typer's (vendored) click arrive here
+        if type(error).__name__ == "NoArgsIsHelpError":  # `synth` alone: the help was printed
+            sys.exit(0)
         if hasattr(error, "format_message") and isinstance(getattr(error, "exit_code", None), int):
             err.print(f"[bold red]error:[/] {error.format_message()}", highlight=False, soft_wrap=True)
             sys.exit(error.exit_code or 2)

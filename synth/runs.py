@@ -9,6 +9,7 @@ readers never see it.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -16,7 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from synth.io.write import write_text
+from synth.errors import JobError
+from synth.io.write import pid_alive, sweep_stale, write_text
+
+OWNER_FILE = ".owner"
 
 
 @dataclass(frozen=True)
@@ -28,16 +32,28 @@ class RunFolder:
 
     @classmethod
     def create(cls, output: Path) -> RunFolder:
-        """A new run id (UTC time, unique within ``output``) and its private work folder."""
+        """A new run id (UTC time, unique within ``output`` even for concurrent runs) and its
+        private work folder, claimed by an exclusive ``mkdir``. Work folders and temporaries
+        that dead processes left behind are removed first.
+        """
         output = Path(output)
+        if output.exists() and not output.is_dir():
+            raise JobError(f"{output}: the output exists and is not a folder")
+        output.mkdir(parents=True, exist_ok=True)
+        sweep_abandoned(output)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        run_id, n = stamp, 1
-        while (output / run_id).exists() or (output / f".{run_id}.partial").exists():
-            n += 1
-            run_id = f"{stamp}-{n}"
-        folder = cls(output, run_id)
-        folder.work.mkdir(parents=True)
-        return folder
+        for n in range(1, 1000):
+            run_id = stamp if n == 1 else f"{stamp}-{n:03d}"
+            folder = cls(output, run_id)
+            if folder.final.exists():
+                continue
+            try:
+                folder.work.mkdir()
+            except FileExistsError:
+                continue
+            (folder.work / OWNER_FILE).write_text(f"{os.getpid()}\n")
+            return folder
+        raise JobError(f"{output}: could not find a free run id")
 
     @property
     def work(self) -> Path:
@@ -59,13 +75,22 @@ class RunFolder:
         return self.work / name
 
     def publish(self) -> Path:
-        """Rename the assembled run into place and point ``latest`` at it."""
+        """Rename the assembled run into place and point ``latest`` at it, unless a run with a
+        later id was published first (``latest`` follows run ids, not finishing order).
+        """
+        (self.work / OWNER_FILE).unlink(missing_ok=True)
         os.replace(self.work, self.final)
-        write_text(self.run_id + "\n", self.output / "latest")
+        with open(self.output / ".latest.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            current = self.output / "latest"
+            newest = current.read_text().strip() if current.is_file() else ""
+            if self.run_id > newest:
+                write_text(self.run_id + "\n", current)
         return self.final
 
     def quarantine_run(self) -> Path:
         """Move the assembled run to quarantine (a failed gate)."""
+        (self.work / OWNER_FILE).unlink(missing_ok=True)
         self.quarantine.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.work, self.quarantine)
         return self.quarantine
@@ -73,6 +98,21 @@ class RunFolder:
     def discard(self) -> None:
         """Remove the work folder (a failed run leaves nothing behind)."""
         shutil.rmtree(self.work, ignore_errors=True)
+
+
+def sweep_abandoned(output: Path) -> list[Path]:
+    """Remove run work folders (``.<run_id>.partial``) whose process died, and stale temporaries."""
+    swept = sweep_stale(output)
+    for work in output.glob(".*.partial"):
+        owner = work / OWNER_FILE
+        try:
+            pid = int(owner.read_text())
+        except (OSError, ValueError):
+            continue
+        if not pid_alive(pid):
+            shutil.rmtree(work, ignore_errors=True)
+            swept.append(work)
+    return swept
 
 
 def find_model(output: Path, *, fingerprint: str, model: dict, seed: int, schema: dict) -> Path | None:

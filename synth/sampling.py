@@ -7,7 +7,7 @@ import pandas as pd
 
 from synth.errors import JobError
 from synth.models.base import Conditions, Progress, Synthesizer
-from synth.schema import Column, Kind
+from synth.schema import Column
 
 KEY_BASE = 10**12  # synthetic integer keys start here, far from typical real key ranges
 
@@ -41,7 +41,7 @@ def sample_table(
     for column in schema.columns:
         if column.modelled:
             continue
-        if column.kind is Kind.ID or column.pii == "key":
+        if column.pii in (None, "key"):
             frame[column.name] = fresh_keys(column, n, rng)
         else:
             from synth.privacy.identifiers import fake_values

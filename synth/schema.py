@@ -18,9 +18,11 @@ import pandas as pd
 
 from synth.errors import JobError, SchemaError
 
+MIN_ID_ROWS = 20  # value-based key detection needs at least this many rows
+UNIQUE_TEXT_SHARE = 0.95  # text columns this unique are identifiers: nothing to learn, all to leak
 _KEY_NAME = re.compile(r"(^id$|_id$|^id_|_key$|^key$|uuid|guid)", re.IGNORECASE)
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
-MIXED_NUMERIC_SHARE = 0.9
+MIXED_NUMERIC_SHARE = 0.5  # text columns with this share of numbers or more are refused as mixed
 
 
 class Kind(StrEnum):
@@ -47,6 +49,7 @@ class Column:
     dtype: str
     nullable: bool = False
     pii: str | None = None
+    bounds: tuple[float, float] | None = None  # numeric: the observed range widened and rounded out
 
     @property
     def modelled(self) -> bool:
@@ -82,14 +85,22 @@ class Schema:
         """A JSON-ready dict (the inverse of :meth:`from_dict`)."""
         return {
             "table": self.table,
-            "columns": [{**asdict(c), "kind": c.kind.value} for c in self.columns],
+            "columns": [
+                {**asdict(c), "kind": c.kind.value, "bounds": list(c.bounds) if c.bounds else None}
+                for c in self.columns
+            ],
             "dropped": list(self.dropped),
         }
 
     @classmethod
     def from_dict(cls, payload: Mapping[str, Any]) -> Schema:
         """Rebuild a schema written by :meth:`to_dict`."""
-        columns = tuple(Column(**{**c, "kind": Kind(c["kind"])}) for c in payload["columns"])
+        columns = tuple(
+            Column(
+                **{**c, "kind": Kind(c["kind"]), "bounds": tuple(c["bounds"]) if c.get("bounds") else None}
+            )
+            for c in payload["columns"]
+        )
         return cls(payload["table"], columns, tuple(payload.get("dropped", ())))
 
     def conform(self, frame: pd.DataFrame, *, modelled_only: bool = False) -> pd.DataFrame:
@@ -148,14 +159,17 @@ def _infer_column(name: str, values: pd.Series, override: ColumnOverride, where:
     if present.empty:
         raise SchemaError(f"{where}column '{name}' is entirely null; drop it (job 'drop:' or --drop)")
     nullable = bool(values.isna().any())
+    _refuse_infinities(name, present, where)
+    if override.kind is not None:
+        _check_override(name, values, present, override.kind, where)
     kind = override.kind or _infer_kind(name, values, present, where)
     pii = override.pii
-    if kind is Kind.ID and pii is None:
-        pii = "key"
     if pii is None:
         from synth.privacy.identifiers import detect_pii
 
         pii = detect_pii(name, values)
+    if kind is Kind.ID and pii is None:
+        pii = "key"
     if pii == "none":
         pii = None
     if kind is not Kind.ID and pii is None and present.nunique() < 2 and not nullable:
@@ -163,7 +177,61 @@ def _infer_column(name: str, values: pd.Series, override: ColumnOverride, where:
             f"{where}column '{name}' has a single distinct value, so there is nothing to learn; "
             f"drop it (job 'drop:' or --drop)"
         )
-    return Column(name, kind, str(values.dtype), nullable, pii)
+    bounds = widened_bounds(present) if kind in (Kind.NUMERIC, Kind.INTEGER) and pii is None else None
+    return Column(name, kind, str(values.dtype), nullable, pii, bounds)
+
+
+BOUND_WIDEN = 0.1  # the observed span widened by 10 % on each side, then rounded out
+
+
+def widened_bounds(present: pd.Series) -> tuple[float, float]:
+    """Bounds around the observed range that reveal neither extreme: the span widened by
+    :data:`BOUND_WIDEN` each side, rounded outward to one significant digit of the span
+    (a non-negative column stays non-negative). Published in schemas and suites.
+    """
+    low, high = float(present.min()), float(present.max())
+    span = high - low or max(abs(high), 1.0)
+    step = 10 ** np.floor(np.log10(span))
+    lo = np.floor((low - BOUND_WIDEN * span) / step) * step
+    hi = np.ceil((high + BOUND_WIDEN * span) / step) * step
+    if low >= 0:
+        lo = max(lo, 0.0)
+    return (int(lo), int(hi)) if step >= 1 else (float(lo), float(hi))
+
+
+def check_finite(frame: pd.DataFrame, schema: Schema, where: str = "") -> None:
+    """Refuse ``inf``/``-inf`` in the numeric columns of a table read to compare with ``schema``."""
+    for column in schema.modelled:
+        if column.name in frame.columns and column.kind in (Kind.NUMERIC, Kind.INTEGER):
+            _refuse_infinities(column.name, frame[column.name].dropna(), where)
+
+
+def _refuse_infinities(name: str, present: pd.Series, where: str) -> None:
+    if pd.api.types.is_float_dtype(present.dtype):
+        infinite = int(np.isinf(present.to_numpy()).sum())
+        if infinite:
+            raise SchemaError(
+                f"{where}column '{name}' has {infinite} infinite values (inf or -inf); "
+                "replace them (e.g. by missing) or drop the column"
+            )
+
+
+def _check_override(name: str, values: pd.Series, present: pd.Series, kind: Kind, where: str) -> None:
+    """A kind set in a job must fit the values; say so here rather than deep in a model."""
+    asked = f"{where}column '{name}' is set to kind {kind.value} in the job, but"
+    if kind in (Kind.NUMERIC, Kind.INTEGER) and not pd.api.types.is_numeric_dtype(values.dtype):
+        bad = int((~present.astype(str).str.match(_NUMBER)).sum())
+        raise SchemaError(
+            f"{asked} {bad} of {len(present)} values are not numbers"
+            if bad
+            else f"{asked} it was read as text; write its numbers without quotes"
+        )
+    if kind is Kind.DATETIME and not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        raise SchemaError(
+            f"{asked} its values were not read as dates (ISO 8601 or day/month/year; see input.date_format)"
+        )
+    if kind is Kind.BOOLEAN and present.nunique() > 2:
+        raise SchemaError(f"{asked} it has {present.nunique()} distinct values")
 
 
 def _infer_kind(name: str, values: pd.Series, present: pd.Series, where: str) -> Kind:
@@ -176,8 +244,9 @@ def _infer_kind(name: str, values: pd.Series, present: pd.Series, where: str) ->
         whole = pd.api.types.is_integer_dtype(dtype) or bool(
             np.all(np.mod(present.to_numpy(dtype=float), 1) == 0)
         )
-        if whole and _KEY_NAME.search(name) and present.is_unique and len(present) == len(values):
-            return Kind.ID
+        if whole and present.is_unique and len(present) == len(values):
+            if _KEY_NAME.search(name) or _looks_like_surrogate_key(present):
+                return Kind.ID
         return Kind.INTEGER if whole else Kind.NUMERIC
     types = {type(v) for v in present}
     if types <= {bool, np.bool_}:
@@ -192,11 +261,25 @@ def _infer_kind(name: str, values: pd.Series, present: pd.Series, where: str) ->
         first = int(np.flatnonzero(~numeric.to_numpy())[0])
         raise SchemaError(
             f"{where}column '{name}' mixes numbers and text: {bad} of {len(text)} values are not "
-            f"numbers (first at data row {present.index[first] + 1})"
+            f"numbers (first at data row {present.index[first] + 1}); fix them, or set "
+            f"schema.columns.{name}.kind: categorical to keep the column as text"
         )
     if _KEY_NAME.search(name) and present.is_unique and len(present) == len(values):
         return Kind.ID
+    if len(present) >= MIN_ID_ROWS and present.nunique() >= UNIQUE_TEXT_SHARE * len(present):
+        return Kind.ID  # codes whose name does not say so (customer_code, ref): never learned
     return Kind.CATEGORICAL
+
+
+def _looks_like_surrogate_key(present: pd.Series) -> bool:
+    """Unique whole numbers that read as generated keys: dense (range within twice the row
+    count) or increasing in row order. A unique measure (an amount) is neither, as a rule.
+    """
+    if len(present) < MIN_ID_ROWS:
+        return False
+    numbers = present.to_numpy(dtype=float)
+    dense = numbers.max() - numbers.min() + 1 <= 2 * len(numbers)
+    return bool(dense or np.all(np.diff(numbers) > 0))
 
 
 def _type_names(types: set[type]) -> str:

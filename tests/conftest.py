@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,9 @@ import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Model folders are signed with a per-installation key; the tests use a key of their own (which
+# subprocesses inherit) rather than the user's ~/.config/synth/model.key.
+os.environ["SYNTH_KEY_FILE"] = os.path.join(tempfile.mkdtemp(prefix="synth-test-key-"), "model.key")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -7,10 +7,14 @@ only ever opened for reading.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import gzip
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 import pyarrow as pa
@@ -18,9 +22,9 @@ import pyarrow.parquet as pq
 
 from synth.errors import InputError
 from synth.io.fingerprint import file_fingerprint, frame_fingerprint
+from synth.io.types import parse_text_columns
 
 NA_MARKERS = ["?", "NA", "N/A", "null", "NULL", "None", ""]
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _SQL_SCHEMES = ("sqlite:", "postgresql:", "postgresql+", "postgres:", "mysql:", "mysql+")
 
 
@@ -32,6 +36,7 @@ class Source:
     table: str | None = None
     query: str | None = None
     encoding: str = "utf-8"
+    date_format: str = "dayfirst"  # how ambiguous numeric dates (03/04/1995) are read
 
     @property
     def is_sql(self) -> bool:
@@ -42,10 +47,32 @@ class Source:
         """The source as it may appear in messages and manifests (never a password)."""
         if not self.is_sql:
             return self.location
-        from sqlalchemy.engine import make_url
+        return f"{mask_url(self.location)} ({'table ' + self.table if self.table else 'query'})"
 
-        url = make_url(self.location).render_as_string(hide_password=True)
-        return f"{url} ({'table ' + self.table if self.table else 'query'})"
+
+_PASSWORD = re.compile(r"(://[^:/@?#]*:)[^@/?#]*@")
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def mask_url(location: str) -> str:
+    """A location with any password in it replaced by ``***`` (URLs that do not parse too)."""
+    return _PASSWORD.sub(r"\1***@", location)
+
+
+def expand_credentials(location: str) -> str:
+    """Replace ``${NAME}`` in a database URL with the environment variable ``NAME``.
+
+    Credentials thus stay in the environment (or in libpq's own ``PGPASSWORD`` / ``.pgpass`` when
+    the URL has no password): job files, manifests and Prefect's parameters hold the reference.
+    """
+
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise InputError(f"{mask_url(location)}: environment variable {name} is not set")
+        return quote(os.environ[name], safe="")
+
+    return _ENV_REFERENCE.sub(value, location)
 
 
 @dataclass
@@ -56,6 +83,7 @@ class Table:
     name: str
     fingerprint: str
     source: str
+    notes: list[str] = field(default_factory=list)  # what was read other than as written
 
 
 def read(source: Source | str | Path) -> Table:
@@ -69,23 +97,57 @@ def read(source: Source | str | Path) -> Table:
         raise InputError(f"{path}: no such file or folder")
     if path.is_dir() or path.suffix.lower() in {".parquet", ".pq"}:
         return _read_parquet(path)
-    return _read_csv(path, source.encoding)
+    return _read_csv(path, source.encoding, source.date_format)
 
 
-def _read_csv(path: Path, encoding: str) -> Table:
+def _open(path: Path):
+    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")
+
+
+def _encoding_error(path: Path, encoding: str) -> InputError | None:
+    """The first byte (counted in the whole file) that is not valid ``encoding``, as an error."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with _open(path) as handle:
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as err:
+                return InputError(
+                    f"{path}: not valid {encoding} text (byte {offset + err.start:,}); re-encode "
+                    f"the file as UTF-8 or name its encoding (--encoding, or input.encoding in a job)"
+                )
+            offset += len(chunk)
+    return None
+
+
+def _check_header(path: Path, head: str, delimiter: str) -> None:
+    header = next(csv.reader([head.splitlines()[0] if head else ""], delimiter=delimiter), [])
+    names = [h.strip() for h in header]
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise InputError(f"{path}: column '{name}' appears twice in the header; rename one")
+        seen.add(name)
+
+
+def _read_csv(path: Path, encoding: str, date_format: str = "dayfirst") -> Table:
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty")
-    with path.open("rb") as handle:
-        head = handle.read(64 * 1024)
+    try:
+        with _open(path) as handle:
+            head = handle.read(64 * 1024)
+    except (OSError, EOFError):
+        raise InputError(f"{path}: not a readable gzip file") from None
     try:
         head.decode(encoding)
     except UnicodeDecodeError as err:
         if err.start < len(head) - 4:  # a cut multi-byte character at the end is not an error
-            raise InputError(
-                f"{path}: not valid {encoding} text (byte {err.start}); re-encode the file as "
-                f"UTF-8 or name its encoding with --encoding"
-            ) from None
+            raise _encoding_error(path, encoding) from None
+    except LookupError:
+        raise InputError(f"{path}: unknown text encoding '{encoding}'") from None
     delimiter = _sniff_delimiter(head.decode(encoding, errors="ignore"))
+    _check_header(path, head.decode(encoding, errors="ignore"), delimiter)
     try:
         frame = pd.read_csv(
             path,
@@ -97,11 +159,8 @@ def _read_csv(path: Path, encoding: str) -> Table:
             encoding_errors="strict",
             low_memory=False,
         )
-    except UnicodeDecodeError as err:
-        raise InputError(
-            f"{path}: not valid {encoding} text (byte {err.start}); re-encode the file as UTF-8 "
-            f"or name its encoding with --encoding"
-        ) from None
+    except UnicodeDecodeError:
+        raise (_encoding_error(path, encoding) or InputError(f"{path}: not valid {encoding} text")) from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file has no header and no rows") from None
     except pd.errors.ParserError as err:
@@ -110,8 +169,8 @@ def _read_csv(path: Path, encoding: str) -> Table:
         raise InputError(f"{path}: not a well-formed CSV file{where}") from None
     if frame.empty:
         raise InputError(f"{path}: the file has a header but no rows")
-    frame = _parse_iso_datetimes(frame)
-    return Table(frame, _table_name(path), file_fingerprint(path), str(path))
+    parsed = parse_text_columns(frame, f"{path}: ", date_format)
+    return Table(parsed.frame, _table_name(path), file_fingerprint(path), str(path), parsed.notes)
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -120,23 +179,6 @@ def _sniff_delimiter(text: str) -> str:
         return csv.Sniffer().sniff(lines, delimiters=",;\t|").delimiter
     except csv.Error:
         return ","
-
-
-def _parse_iso_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
-    """Turn text columns whose every value is an ISO-8601 date/time into datetimes."""
-    for name in frame.columns:
-        column = frame[name]
-        if column.dtype != object:
-            continue
-        values = column.dropna()
-        if values.empty or not values.map(lambda v: isinstance(v, str)).all():
-            continue
-        if not values.str.match(_ISO_DATE).all():
-            continue
-        parsed = pd.to_datetime(column, format="ISO8601", errors="coerce", utc=False)
-        if parsed.notna().sum() == len(values):
-            frame[name] = parsed
-    return frame
 
 
 def _read_parquet(path: Path) -> Table:
@@ -151,6 +193,7 @@ def _read_parquet(path: Path) -> Table:
         raise InputError(f"{path}: the Parquet data has no columns")
     if arrow.num_rows == 0:
         raise InputError(f"{path}: the Parquet data has columns but no rows")
+    _refuse_duplicates(arrow.column_names, str(path))
     frame = arrow.to_pandas()
     return Table(frame, _table_name(path), file_fingerprint(path), str(path))
 
@@ -163,9 +206,9 @@ def _read_sql(source: Source) -> Table:
     if bool(source.table) == bool(source.query):
         raise InputError(f"{source.display()}: name exactly one of --table or --query")
     try:
-        url = make_url(source.location)
+        url = make_url(expand_credentials(source.location))
     except ArgumentError:
-        raise InputError(f"{source.location}: not a valid database URL") from None
+        raise InputError(f"{mask_url(source.location)}: not a valid database URL") from None
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
         if database not in ("", ":memory:") and not Path(database).exists():
@@ -190,10 +233,19 @@ def _read_sql(source: Source) -> Table:
             engine.dispose()
     if frame.columns.empty:
         raise InputError(f"{shown}: the result has no columns")
+    _refuse_duplicates([str(c) for c in frame.columns], shown)
     if frame.empty:
         raise InputError(f"{shown}: the result has columns but no rows")
     name = source.table or "query"
     return Table(frame, name, frame_fingerprint(frame), shown)
+
+
+def _refuse_duplicates(names: list[str], where: str) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise InputError(f"{where}: column '{name}' appears twice; rename one")
+        seen.add(name)
 
 
 def _table_name(path: Path) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +53,46 @@ def atomic_folder(path: Path) -> Iterator[Path]:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(trash, ignore_errors=True)
+
+
+_STALE = re.compile(r"^\.(?P<name>.+)\.(?P<what>tmp|partial|old)-(?P<pid>\d+)$")
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(folder: Path) -> list[Path]:
+    """Remove the temporaries that dead processes left in ``folder`` (a ``kill -9`` mid-write).
+
+    Names are ``.<name>.tmp-<pid>``, ``.<name>.partial-<pid>`` and ``.<name>.old-<pid>``; those of
+    live processes are left alone. An ``.old`` folder whose replacement never arrived (killed
+    between the two renames of :func:`atomic_folder`) is renamed back into place instead.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    swept = []
+    for entry in sorted(folder.iterdir()):
+        match = _STALE.match(entry.name)
+        if not match or pid_alive(int(match["pid"])):
+            continue
+        target = folder / match["name"]
+        if match["what"] == "old" and not target.exists():
+            os.replace(entry, target)
+        elif entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        swept.append(entry)
+    return swept
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:

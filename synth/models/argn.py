@@ -137,6 +137,7 @@ class ARGNModel:
     @classmethod
     def load_files(cls, directory: Path, params: dict[str, Any], schema: Schema) -> ARGNModel:
         """Rebuild from a copy of the saved workspace (the engine writes into it when sampling)."""
+        _engine()  # a missing engine is named before any file is read
         model = cls(**params)
         model._workspace = tempfile.TemporaryDirectory(prefix="synth-argn-")
         workspace = Path(model._workspace.name) / WORKSPACE

@@ -8,7 +8,6 @@ A saved model is a folder: ``model.json`` (name, parameters, schema) plus the mo
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import fields
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 import pandas as pd
 
 from synth.errors import ModelError
-from synth.io.write import atomic_path
+from synth.io.write import atomic_folder, sweep_stale
+from synth.models import integrity
 from synth.schema import Schema
 
 Progress = Callable[[str, int, int], None]
@@ -64,11 +64,22 @@ C = TypeVar("C")
 
 
 def typed_config(config_type: type[C], params: Mapping[str, Any], model: str) -> C:
-    """A model's config dataclass from keyword parameters; an unknown name is one clear error."""
+    """A model's config dataclass from keyword parameters, type-checked by pydantic.
+
+    An unknown name or a value of the wrong type (``epochs: "two"``) is one clear error naming
+    the parameter.
+    """
+    from pydantic import TypeAdapter, ValidationError
+
     unknown = sorted(set(params) - {f.name for f in fields(config_type)})
     if unknown:
         raise ModelError(f"{model}: unknown parameter(s) {', '.join(unknown)}")
-    return config_type(**params)
+    try:
+        return TypeAdapter(config_type).validate_python(dict(params))
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(p) for p in first["loc"]) or "parameters"
+        raise ModelError(f"{model}: parameter '{key}': {first['msg']}") from None
 
 
 def check_device(setting: str, model: str) -> None:
@@ -163,34 +174,61 @@ def build(name: str, **params: Any) -> Synthesizer:
 
 
 def save(model: Synthesizer, directory: Path) -> Path:
-    """Save a fitted model into ``directory`` atomically (a reader sees all of it or none)."""
+    """Save a fitted model into ``directory``, signed, replacing any old one atomically.
+
+    The new folder is assembled beside the old one; then the old is renamed away, the new
+    renamed in, and the old deleted, so a kill at any moment leaves a whole model (old or new).
+    """
     if model.schema is None:
         from synth.errors import NotFittedError
 
         raise NotFittedError("the model must be fitted before it is saved; call fit() first")
     directory = Path(directory)
-    with atomic_path(directory) as temporary:
-        temporary.mkdir(parents=True)
-        model.save_files(temporary)
+    if directory.exists() and not directory.is_dir():
+        raise ModelError(f"{directory}: exists and is not a folder; choose another --out")
+    if directory.is_dir() and any(directory.iterdir()) and not (directory / MODEL_FILE).is_file():
+        raise ModelError(
+            f"{directory}: a folder that holds no saved model; it is not replaced, choose another --out"
+        )
+    sweep_stale(directory.parent)
+    with atomic_folder(directory) as staging:
+        model.save_files(staging)
         header = {"model": model.name, "params": model.params(), "schema": model.schema.to_dict()}
-        (temporary / MODEL_FILE).write_text(json.dumps(header, indent=2, sort_keys=True, default=str))
-        if directory.exists():
-            shutil.rmtree(directory)
+        (staging / MODEL_FILE).write_text(json.dumps(header, indent=2, sort_keys=True, default=str))
+        integrity.sign(staging)
     return directory
 
 
-def load(directory: Path) -> Synthesizer:
-    """Load a model saved by :func:`save`."""
+def load(directory: Path, expected: str | None = None) -> Synthesizer:
+    """Load a model saved by :func:`save` on this installation.
+
+    The folder's signature is verified before any file is parsed or unpickled; ``expected``
+    (the model a job names) must match the folder's model. Every failure is a
+    :class:`ModelError` naming the folder.
+    """
     directory = Path(directory)
-    header_file = directory / MODEL_FILE
-    if not header_file.is_file():
+    if not (directory / MODEL_FILE).is_file():
         raise ModelError(f"{directory}: not a saved model (no {MODEL_FILE})")
+    integrity.verify(directory)
+    header_file = directory / MODEL_FILE
     try:
         header = json.loads(header_file.read_text())
-        name = header["model"]
-    except (json.JSONDecodeError, KeyError):
-        raise ModelError(f"{header_file}: not a valid model header") from None
+        name, params, schema = header["model"], header["params"], header["schema"]
+        valid = isinstance(name, str) and isinstance(params, dict) and isinstance(schema, dict)
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
+        valid = False
+    if not valid:
+        raise ModelError(f"{header_file}: not a valid model header")
     registry = _registry()
     if name not in registry:
         raise ModelError(f"{header_file}: unknown model '{name}'")
-    return registry[name].load_files(directory, header["params"], Schema.from_dict(header["schema"]))
+    if expected is not None and name != expected:
+        raise ModelError(f"{directory}: holds a '{name}' model, not the '{expected}' model asked for")
+    try:
+        return registry[name].load_files(directory, params, Schema.from_dict(schema))
+    except ModelError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any failure of a model's own loader is one line
+        raise ModelError(
+            f"{directory}: the '{name}' model cannot be loaded ({type(error).__name__})"
+        ) from None

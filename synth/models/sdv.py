@@ -9,6 +9,8 @@ pickle code.
 from __future__ import annotations
 
 import contextlib
+import functools
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,7 +20,7 @@ import pandas as pd
 
 from synth.errors import ModelError, NotFittedError
 from synth.models.base import Conditions, Progress
-from synth.schema import Kind, Schema
+from synth.schema import Column, Kind, Schema
 
 SDV_FILE = "sdv.pkl"
 _SDTYPES = {
@@ -43,6 +45,24 @@ def sdv_metadata(schema: Schema):
     return Metadata.load_from_dict(
         {"tables": {schema.table: {"columns": columns}}, "METADATA_SPEC_VERSION": "V2"}
     )
+
+
+@contextlib.contextmanager
+def quiet_progress() -> Iterator[None]:
+    """Switch off the tqdm bars SDV draws while sampling: they would interleave with our own
+    progress and fill logs (``TQDM_DISABLE`` works only if set before tqdm is imported).
+    """
+    import types
+
+    import sdv.single_table.base as base
+    import tqdm
+
+    original = base.tqdm
+    base.tqdm = types.SimpleNamespace(tqdm=functools.partial(tqdm.tqdm, disable=True))
+    try:
+        yield
+    finally:
+        base.tqdm = original
 
 
 @contextlib.contextmanager
@@ -74,6 +94,8 @@ class _SDVModel:
     def __init__(self, *, epochs: int | None = None, seed: int = 0, **params: Any) -> None:
         if epochs is not None and not self.trains_in_epochs:
             raise ModelError(f"model '{self.name}' does not train in epochs; drop --epochs")
+        if epochs is not None and (not isinstance(epochs, int) or isinstance(epochs, bool)):
+            raise ModelError(f"model '{self.name}': parameter 'epochs' must be a whole number")
         if epochs is not None and epochs < 1:
             raise ModelError(f"model '{self.name}': epochs must be at least 1")
         self.epochs = epochs
@@ -81,6 +103,7 @@ class _SDVModel:
         self.extra = params
         self.schema: Schema | None = None
         self._synthesizer = None
+        self._build(Schema("probe", (Column("x", Kind.NUMERIC, "float64"),)), verbose=False)
 
     def params(self) -> dict[str, Any]:
         """Parameters as given (SDV defaults apply to the rest, e.g. 300 epochs)."""
@@ -96,8 +119,9 @@ class _SDVModel:
                 kwargs["epochs"] = self.epochs
         try:
             return getattr(single_table, self.sdv_class)(sdv_metadata(schema), **kwargs)
-        except TypeError as err:
-            raise ModelError(f"model '{self.name}': {err}") from None
+        except Exception as err:  # noqa: BLE001 - SDV raises TypeError, ValueError or its own
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ModelError(f"model '{self.name}': parameters: {first}") from None
 
     def fit(self, table: pd.DataFrame, schema: Schema, *, progress: Progress | None = None) -> None:
         """Fit the SDV synthesizer on the modelled columns."""
@@ -120,11 +144,21 @@ class _SDVModel:
             raise NotFittedError("the model must be fitted before sampling; call fit() first")
         self._synthesizer.reset_sampling()
         self._synthesizer._set_random_state(seed)  # SDV's own per-sample seeding hook
-        with seeded(seed):
+        with seeded(seed), quiet_progress():
             if conditions is None or len(conditions) == 0:
                 frame = self._synthesizer.sample(n)[self.schema.table]
             else:
-                frame = self._sample_conditions(n, conditions)
+                try:
+                    with warnings.catch_warnings():  # RDT warns of unseen categories; we raise instead
+                        warnings.simplefilter("ignore", UserWarning)
+                        frame = self._sample_conditions(n, conditions)
+                except ValueError as err:
+                    if "Unable to sample any rows" not in str(err):
+                        raise
+                    raise ModelError(
+                        f"model '{self.name}': no rows could be drawn for these conditions (a value the "
+                        "model never saw, or one too rare for its rejection sampling to reach)"
+                    ) from None
         if progress:
             progress("sample", n, n)
         return frame.reset_index(drop=True)

@@ -7,6 +7,7 @@ copy raw values of real data: counts and percentages only.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,13 @@ def validate_frame(
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
-    kept = [_allowing(e.configuration, allow) for e in suite.expectations if e.expectation_type not in skip]
+    aliases = _html_safe_names(frame.columns)
+    frame = frame.rename(columns=aliases) if aliases else frame
+    kept = [
+        _renamed(_allowing(e.configuration, allow), aliases)
+        for e in suite.expectations
+        if e.expectation_type not in skip
+    ]
     run_suite = context.suites.add(gx.ExpectationSuite(name=f"{suite.name}-{label}", expectations=kept))
     asset = context.data_sources.add_pandas("synth").add_dataframe_asset(name=label)
     batch = asset.add_batch_definition_whole_dataframe("whole")
@@ -123,13 +130,14 @@ def validate_frame(
     )
     run = checkpoint.run(batch_parameters={"dataframe": frame})
     outcomes = []
+    original = {alias: name for name, alias in aliases.items()}
     for result in next(iter(run.run_results.values())).results:
         details = _strip_values(dict(result.result or {}))
         config = result.expectation_config
         outcomes.append(
             Outcome(
                 config.type,
-                config.kwargs.get("column"),
+                original.get(config.kwargs.get("column"), config.kwargs.get("column")),
                 bool(result.success),
                 details.get("unexpected_count"),
                 details.get("unexpected_percent"),
@@ -144,6 +152,35 @@ def _allowing(config, allow: tuple[str, ...]):
     kwargs = dict(config.kwargs)
     kwargs["value_set"] = [*kwargs["value_set"], *allow]
     return {"type": config.type, "kwargs": kwargs, "meta": dict(config.meta or {})}
+
+
+_COLUMN_KEYS = ("column", "column_A", "column_B")
+_COLUMN_LIST_KEYS = ("column_list", "column_set")
+
+
+def _html_safe_names(columns) -> dict[str, str]:
+    """Column names that GX's Data Docs would write into HTML unescaped, with escaped aliases.
+
+    GX renders a column name into its pages as markup, so a column called ``<script>…`` would
+    run in a reader's browser. Validation runs on escaped names instead (the page then shows
+    the name as text); outcomes are reported under the real names.
+    """
+    return {str(c): html.escape(str(c)) for c in columns if html.escape(str(c)) != str(c)}
+
+
+def _renamed(config, aliases: dict[str, str]):
+    if not aliases:
+        return config
+    if not isinstance(config, dict):
+        config = {"type": config.type, "kwargs": dict(config.kwargs), "meta": dict(config.meta or {})}
+    kwargs = dict(config["kwargs"])
+    for key in _COLUMN_KEYS:
+        if key in kwargs:
+            kwargs[key] = aliases.get(kwargs[key], kwargs[key])
+    for key in _COLUMN_LIST_KEYS:
+        if key in kwargs:
+            kwargs[key] = [aliases.get(c, c) for c in kwargs[key]]
+    return {**config, "kwargs": kwargs}
 
 
 def _strip_values(result: dict) -> dict:

@@ -19,11 +19,12 @@ import pandas as pd
 
 from synth.errors import InputError, JobError
 from synth.io import write_json
-from synth.schema import Kind, Schema
+from synth.schema import Kind, Schema, widened_bounds
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SUITES = ROOT / "expectations"
 MAX_VALUE_SET = 50  # categorical columns with more levels get no value-set expectation
+LEVEL_MIN_COUNT = 5  # a level enters a value set only when this many real rows have it (as the gate's k)
 ROW_COUNT_SLACK = 0.5  # row count may vary by +/- 50 % between refreshes
 
 
@@ -33,6 +34,11 @@ def profile_suite(frame: pd.DataFrame, schema: Schema, name: str) -> dict[str, A
     Column set and types, null fractions (with slack), numeric ranges, categorical value sets,
     uniqueness of keys and a row-count range. Identifier columns get only existence and
     uniqueness: their values are regenerated, never modelled.
+
+    A suite is published with every run, so it holds no raw value that identifies a person:
+    numeric bounds are widened and rounded outward (never a real minimum or maximum), and value
+    sets list only levels at least :data:`LEVEL_MIN_COUNT` rows share, with ``mostly`` set to
+    the share of rows those levels cover.
     """
     expectations: list[dict[str, Any]] = [
         _exp("expect_table_columns_to_match_set", column_set=schema.names, exact_match=True),
@@ -65,27 +71,33 @@ def profile_suite(frame: pd.DataFrame, schema: Schema, name: str) -> dict[str, A
                 _exp("expect_column_values_to_not_be_null", column=column.name, mostly=mostly)
             )
         if column.kind in (Kind.NUMERIC, Kind.INTEGER):
-            present = values.dropna()
+            low, high = widened_bounds(values.dropna())
             expectations.append(
-                _exp(
-                    "expect_column_values_to_be_between",
-                    column=column.name,
-                    min_value=_plain(present.min()),
-                    max_value=_plain(present.max()),
-                )
+                _exp("expect_column_values_to_be_between", column=column.name, min_value=low, max_value=high)
             )
         elif column.kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
-            levels = values.dropna().unique()
-            if len(levels) <= MAX_VALUE_SET:
-                expectations.append(
-                    _exp(
-                        "expect_column_values_to_be_in_set",
-                        column=column.name,
-                        value_set=sorted(_plain(v) for v in levels),
-                        mostly=0.99,
-                    )
-                )
+            expectations.extend(_value_set(column.name, values))
     return {"name": name, "expectations": expectations, "meta": {"profiled_rows": len(frame)}}
+
+
+def _value_set(name: str, values: pd.Series) -> list[dict[str, Any]]:
+    """An in-set expectation over the levels at least LEVEL_MIN_COUNT rows share (or none)."""
+    counts = values.dropna().value_counts()
+    if len(counts) > MAX_VALUE_SET:
+        return []
+    frequent = counts[counts >= LEVEL_MIN_COUNT]
+    if frequent.empty:
+        return []
+    covered = float(frequent.sum() / counts.sum())
+    mostly = float(np.floor(max(0.0, min(0.99, covered - 0.01)) * 1000) / 1000)
+    return [
+        _exp(
+            "expect_column_values_to_be_in_set",
+            column=name,
+            value_set=sorted(_plain(v) for v in frequent.index),
+            mostly=mostly,
+        )
+    ]
 
 
 def _exp(kind: str, **kwargs: Any) -> dict[str, Any]:

@@ -264,3 +264,15 @@ def test_expect_then_validate_a_file_that_breaks_a_business_rule(tmp_path, monke
     )
     assert code == 3
     assert "column 'duration': expect_column_values_to_be_in_set failed (5 rows" in " ".join(err.split())
+
+
+def test_synth_alone_prints_help_and_no_empty_error(monkeypatch, capsys):
+    code, out, err = synth(monkeypatch, capsys)
+    assert code == 0 and "fit" in out and "error" not in err
+
+
+def test_version(monkeypatch, capsys):
+    from importlib.metadata import version
+
+    code, out, _ = synth(monkeypatch, capsys, "--version")
+    assert code == 0 and out.strip() == f"synth {version('synth')}"

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from synth.errors import JobError
@@ -39,3 +41,33 @@ def test_bad_jobs_name_the_key(tmp_path, text, message):
         load_job(write(tmp_path, text))
     assert "\n" not in str(info.value)
     assert "job.yaml" in str(info.value)
+
+
+def test_a_password_in_an_input_url_is_never_serialized(monkeypatch):
+    from flows.pipeline import synthesize
+    from synth.jobs import parse_job
+
+    job = parse_job(
+        {
+            "name": "j",
+            "input": {"path": "postgresql://ann:s3cret@db.example/bank", "table": "t"},
+            "model": "vae",
+        }
+    )
+    assert job.input.path.endswith("ann:s3cret@db.example/bank")  # the reader still gets it
+    assert "s3cret" not in json.dumps(job.model_dump(mode="json"))
+    assert "s3cret" not in json.dumps(synthesize.serialize_parameters({"job": job}))
+    assert "ann:***@db.example" in json.dumps(synthesize.serialize_parameters({"job": job}))
+
+
+def test_credentials_from_the_environment(monkeypatch):
+    from synth.errors import InputError
+    from synth.io.read import expand_credentials
+
+    monkeypatch.setenv("BANK_PASSWORD", "p@ss/word")
+    assert (
+        expand_credentials("postgresql://ann:${BANK_PASSWORD}@h/db") == "postgresql://ann:p%40ss%2Fword@h/db"
+    )
+    monkeypatch.delenv("BANK_PASSWORD")
+    with pytest.raises(InputError, match="environment variable BANK_PASSWORD is not set"):
+        expand_credentials("postgresql://ann:${BANK_PASSWORD}@h/db")

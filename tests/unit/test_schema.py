@@ -73,3 +73,40 @@ def test_pii_detection_by_name_and_pattern():
     assert schema["customer_name"].pii == "name"
     assert schema["amount"].pii is None
     assert [c.name for c in schema.modelled] == ["amount"]
+
+
+def test_identifiers_are_found_by_their_values_whatever_their_names(adult):
+    from synth.schema import Kind, infer_schema
+
+    frame = adult.head(300).copy()
+    frame["customer_code"] = [f"C{7_000_000 + 13 * i}" for i in range(300)]
+    frame["ref"] = range(5_000, 5_300)
+    frame["amount"] = (frame["fnlwgt"] * 1.01).round().astype(int).to_numpy()[::-1]
+    schema = infer_schema(frame, table="t")
+    assert schema["customer_code"].kind is Kind.ID and schema["customer_code"].pii == "key"
+    assert schema["ref"].kind is Kind.ID
+    assert schema["amount"].kind is Kind.INTEGER  # unique, but sparse and unordered: a measure
+    assert schema["fnlwgt"].kind is Kind.INTEGER
+
+
+def test_a_unique_email_column_still_gets_fake_emails(adult):
+    import numpy as np
+
+    from synth.sampling import sample_table
+    from synth.schema import infer_schema
+
+    frame = adult.head(200)[["age", "sex"]].copy()
+    frame["contact"] = [f"person{i}@example.org" for i in range(200)]
+    schema = infer_schema(frame, table="t")
+    assert schema["contact"].pii == "email"
+
+    class Echo:
+        def __init__(self):
+            self.schema = schema
+
+        def sample(self, n, conditions=None, *, seed=0, progress=None):
+            return frame[["age", "sex"]].sample(n, replace=True, random_state=seed).reset_index(drop=True)
+
+    drawn = sample_table(Echo(), 50, seed=1)
+    assert drawn["contact"].str.contains("@").all()
+    assert not np.isin(drawn["contact"], frame["contact"]).any()

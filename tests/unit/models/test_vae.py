@@ -7,7 +7,7 @@ import torch
 
 from synth.errors import ModelError, NotFittedError
 from synth.evaluation.fidelity import evaluate_fidelity
-from synth.models import build, load, save
+from synth.models import build, integrity, load, save
 from synth.schema import infer_schema
 from tests.conftest import TINY_VAE
 
@@ -57,6 +57,7 @@ def test_weights_of_another_network_are_one_clear_error(fitted, tmp_path):
     state = torch.load(weights, weights_only=True)
     del state["prefix_proj"]  # as saved by the older decoder that summed embeddings
     torch.save(state, weights)
+    integrity.sign(tmp_path / "m")  # a folder this installation signed, of an older network
     with pytest.raises(ModelError, match="do not fit this version's vae network"):
         load(tmp_path / "m")
 
@@ -65,6 +66,7 @@ def test_a_missing_latent_proposal_is_one_clear_error(fitted, tmp_path):
     model, _ = fitted
     save(model, tmp_path / "m")
     (tmp_path / "m" / "proposal.pt").unlink()  # as saved before conditional sampling had one
+    integrity.sign(tmp_path / "m")
     with pytest.raises(ModelError, match="latent proposal is missing"):
         load(tmp_path / "m")
 

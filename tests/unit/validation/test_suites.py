@@ -64,3 +64,46 @@ def test_business_rule_catches_a_broken_synthetic_table():
     result = validate_frame(loans, load_suite("berka_loans"))
     assert not result.success
     assert any(o.column == "duration" and o.unexpected_count == 10 for o in result.failed)
+
+
+def test_a_profiled_suite_holds_no_real_extreme_or_rare_level(adult, adult_schema):
+    suite = profile_suite(adult, adult_schema, "probe")
+    for expectation in suite["expectations"]:
+        kwargs = expectation["kwargs"]
+        if expectation["type"] == "expect_column_values_to_be_between":
+            present = adult[kwargs["column"]].dropna()
+            assert kwargs["min_value"] <= present.min() and kwargs["max_value"] >= present.max()
+            assert kwargs["max_value"] != present.max()
+            assert kwargs["min_value"] != present.min() or kwargs["min_value"] == 0
+        if expectation["type"] == "expect_column_values_to_be_in_set":
+            counts = adult[kwargs["column"]].value_counts()
+            assert all(counts[level] >= 5 for level in kwargs["value_set"])
+    native = adult["native-country"].value_counts()
+    assert (native < 5).any()  # the sample has rare countries, and none of them is listed
+    in_set = {
+        e["kwargs"]["column"]: e["kwargs"]
+        for e in suite["expectations"]
+        if e["type"] == "expect_column_values_to_be_in_set"
+    }
+    assert not set(native[native < 5].index) & set(in_set["native-country"]["value_set"])
+
+
+def test_the_real_table_passes_its_own_privacy_safe_suite(adult, adult_schema, tmp_path):
+    path = save_suite(profile_suite(adult, adult_schema, "probe"), "probe", tmp_path)
+    assert validate_frame(adult, load_suite(str(path))).success
+
+
+def test_a_hostile_column_name_is_escaped_in_the_data_docs(adult, tmp_path):
+    from synth.schema import infer_schema
+
+    hostile = "<script>alert(1)</script>"
+    frame = adult.head(200).rename(columns={"workclass": hostile})
+    schema = infer_schema(frame, table="t")
+    path = save_suite(profile_suite(frame, schema, "probe"), "probe", tmp_path)
+    frame.loc[frame.index[:3], "age"] = -5
+    result = validate_frame(frame, load_suite(str(path)), docs_dir=tmp_path / "docs")
+    pages = [p.read_text(errors="ignore") for p in (tmp_path / "docs").rglob("*.html")]
+    assert pages and not any(hostile in page for page in pages)
+    assert any("&lt;script&gt;" in page for page in pages)
+    assert [o.column for o in result.failed] == ["age"]
+    assert hostile in [o.column for o in result.outcomes]
