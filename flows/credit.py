@@ -17,24 +17,35 @@ from flows.pipeline import (
     RunResult,
     fit_model,
     infer,
-    privacy_gate,
     read_input,
     split_holdout,
     validate_input,
 )
 from synth import io
 from synth.credit import CreditConfig, PDModel, build_book, default_counts, run_credit
-from synth.credit.book import spec_from_job
+from synth.credit.book import segment_labels, spec_from_job
 from synth.credit.report import render_credit
 from synth.manifest import build_manifest
+from synth.privacy import gate as privacy
 from synth.risk import parse_stress, sample_scenario
 from synth.runs import RunFolder
 
 
-@task(name="draw synthetic book", cache_policy=NO_CACHE)
-def draw_book(model, rows: int, stresses: list[str], seed: int) -> pd.DataFrame:
-    """One synthetic loan book, with the job's composition stresses."""
-    return sample_scenario(model, rows, [parse_stress(s, model) for s in stresses], seed=seed, scenario=0)
+@task(name="draw synthetic books", cache_policy=NO_CACHE)
+def draw_books(model, rows: int, train, holdout, schema, job) -> tuple[list[pd.DataFrame], dict]:
+    """``books`` synthetic loan books, each with its own draw of the composition stresses, each
+    through the privacy gate; scenario k is then scored on book k mod books.
+    """
+    stresses = [parse_stress(s, model) for s in job.credit.stress]
+    frames, verdicts = [], []
+    for b in range(job.credit.books):
+        drawn = sample_scenario(model, rows, stresses, seed=job.seed, scenario=b)
+        kept, verdict = privacy.gate(drawn, train, holdout, schema, job.privacy, seed=job.seed + b)
+        frames.append(kept)
+        verdicts.append(
+            {**verdict.to_dict(), "summary": verdict.summary().removeprefix("privacy gate failed: ")}
+        )
+    return frames, {"passed": all(v["passed"] for v in verdicts), "books": verdicts}
 
 
 @task(name="simulate losses", cache_policy=NO_CACHE)
@@ -66,21 +77,22 @@ def credit_risk(job, progress=None) -> RunResult:
         keys = tuple(c.name for c in schema.columns if not c.modelled)
         pd_model = PDModel(book_spec, exclude=keys, seed=job.seed) if spec.pd == "model" else None
         real_pd = pd_model.fit(table.frame) if pd_model else None
-        frame, pds, extra = table.frame, real_pd, {}
+        frames, pds, extra = [table.frame], [real_pd], {}
         if spec.portfolio == "synthetic":
             train, holdout = split_holdout(table.frame, job)
             model = fit_model(train, schema, job, run.path("model"), progress, table.fingerprint)
-            drawn = draw_book(model, spec.book_rows or len(table.frame), spec.stress, job.seed)
-            frame, verdict = privacy_gate(drawn, train, holdout, schema, job)
-            pds = pd_model.predict(frame) if pd_model else None
-            extra["privacy"] = verdict.to_dict()
-        book = build_book(frame, book_spec, pds)
+            frames, extra["privacy"] = draw_books(
+                model, spec.book_rows or len(table.frame), train, holdout, schema, job
+            )
+            pds = [pd_model.predict(f) if pd_model else None for f in frames]
+        segments = segment_labels(frames, book_spec)
+        books = [build_book(f, book_spec, p, segments) for f, p in zip(frames, pds, strict=True)]
         counts = default_counts(table.frame, book_spec, spec.estimate_by) if spec.estimate_by else None
         config = CreditConfig(
             spec.scenarios, spec.correlation, spec.estimate_by, spec.factor_correlation, spec.downturn_years,
             spec.factor_shift, dict(spec.pd_multiplier), spec.workers, spec.scheduler, job.seed,
         )  # fmt: skip
-        result = simulate(book, config, counts)
+        result = simulate(books, config, counts)
         stress = {
             k: v
             for k, v in spec.model_dump().items()
@@ -92,7 +104,7 @@ def credit_risk(job, progress=None) -> RunResult:
             input_source=table.source,
             fingerprint=table.fingerprint,
             schema=schema.to_dict(),
-            rows={"input": len(table.frame), "book": len(frame)},
+            rows={"input": len(table.frame), "book": len(frames[0]), "books": len(frames)},
             model={
                 "pd": "lightgbm, out-of-fold, calibrated to the default rate" if pd_model else str(spec.pd)
             },
@@ -103,7 +115,10 @@ def credit_risk(job, progress=None) -> RunResult:
         )
         io.write_parquet(_losses_frame(result), run.path("losses.parquet"))
         if spec.portfolio == "synthetic" and spec.write_book:
-            io.write_parquet(frame, run.path("book.parquet"))
+            for b, frame in enumerate(frames):
+                io.write_parquet(
+                    frame, run.path("book.parquet" if len(frames) == 1 else f"books/book-{b:03d}.parquet")
+                )
         io.write_json(manifest, run.path("manifest.json"))
         io.write_text(render_credit(manifest, manifest["credit"], result.losses), run.path("report.html"))
         passed = extra.get("privacy", {}).get("passed", True)
@@ -114,5 +129,8 @@ def credit_risk(job, progress=None) -> RunResult:
     if not passed:
         from synth.errors import GateFailed
 
-        raise GateFailed(f"the synthetic book failed the privacy gate; nothing published, see {run_dir}")
+        failed = [
+            f"book {b}: {v['summary']}" for b, v in enumerate(extra["privacy"]["books"]) if not v["passed"]
+        ]
+        raise GateFailed(f"privacy gate failed: {' / '.join(failed)}; nothing published, see {run_dir}")
     return RunResult(run_dir, manifest)

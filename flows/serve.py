@@ -10,8 +10,9 @@ from pathlib import Path
 from prefect import flow
 
 from synth.jobs import load_job
+from synth.resources import bundled
 
-JOBS = Path(__file__).resolve().parent / "jobs"
+JOBS = bundled("flows", "jobs")
 
 
 @flow(name="run-job-file", log_prints=False)

@@ -19,6 +19,7 @@ from rich.console import Console
 
 from synth.errors import JobError, SynthError
 from synth.limits import check_rows, check_seed
+from synth.resources import bundled
 
 app = typer.Typer(
     add_completion=False,
@@ -34,7 +35,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 # SDV's tqdm bars would interleave with ours and land in logs; our own bars show progress.
 os.environ.setdefault("TQDM_DISABLE", "1")
 
-DEMO_JOB = Path(__file__).resolve().parent.parent / "data" / "jobs" / "adult.yaml"
+DEMO_JOB = bundled("data", "jobs", "adult.yaml")
 
 
 @contextmanager

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from synth import resources
 from synth.errors import InputError
 from synth.io import read
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = resources.bundled("data").parent  # the folder holding the bundled data/
 
 
 @dataclass(frozen=True)

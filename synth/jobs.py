@@ -159,14 +159,16 @@ class CreditSpec(_Strict):
     factor_shift: float = Field(default=0.0, description="stress: the factor's mean, in standard deviations")
     pd_multiplier: dict[str, float] = Field(default_factory=dict, description="stress: segment -> PD factor")
     stress: list[str] = Field(default_factory=list, description="synthetic books: composition stresses")
+    books: int = Field(default=1, ge=1, le=1000, description="synthetic books; scenario k uses book k mod N")
     write_book: bool = False
     workers: int = Field(default=1, ge=1)
     scheduler: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> CreditSpec:
-        if self.portfolio == "real" and (self.stress or self.write_book or self.book_rows):
-            raise ValueError("stress, write_book and book_rows are for synthetic portfolios")
+        synthetic_only = self.stress or self.write_book or self.book_rows or self.books > 1
+        if self.portfolio == "real" and synthetic_only:
+            raise ValueError("stress, books, book_rows and write_book are for synthetic portfolios")
         return self
 
 

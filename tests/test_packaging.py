@@ -9,11 +9,18 @@ module to the distribution that provides it in this environment.
 from __future__ import annotations
 
 import ast
+import functools
+import json
+import os
 import re
+import subprocess
 import sys
+import sysconfig
 import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("synth", "flows", "tests")
@@ -109,3 +116,42 @@ def test_a_module_no_distribution_provides_is_named(tmp_path):
     assert undeclared_imports([probe], declared_distributions(), root=tmp_path) == [
         "not_a_real_module_anywhere: imported by probe.py but installed by no distribution"
     ]
+
+
+@pytest.mark.slow
+def test_a_wheel_install_finds_its_demo_suites_and_jobs_from_any_directory(tmp_path):
+    """`pip install .` (not editable): the demo job, its data and suite, and the scheduled jobs
+    are found from another directory. The new virtualenv gets synth alone; its dependencies
+    come from this environment on PYTHONPATH, where the editable synth is not importable."""
+    wheels, venv, elsewhere = tmp_path / "wheels", tmp_path / "venv", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=600)
+    built = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT),
+                 "-w", str(wheels)])  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    assert run([sys.executable, "-m", "venv", str(venv)]).returncode == 0
+    python = venv / "bin" / "python"
+    wheel = next(wheels.glob("synth-*.whl"))
+    installed = run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)])
+    assert installed.returncode == 0, installed.stderr
+    env = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    probe = (
+        "import synth, json\n"
+        "from synth.cli import DEMO_JOB\n"
+        "from synth.jobs import load_job\n"
+        "from synth.io import read\n"
+        "from synth.validation.suites import load_suite\n"
+        "from flows.serve import JOBS, build_deployments\n"
+        "job = load_job(DEMO_JOB)\n"
+        "print(json.dumps({'synth': synth.__file__, 'rows': len(read(job.input.source()).frame),\n"
+        "  'suite': len(load_suite(job.validation.suite).expectations),\n"
+        "  'risk': len(read(load_job(JOBS / 'berka_risk.yaml').input.source()).frame),\n"
+        "  'deployments': len(build_deployments())}))\n"
+    )
+    done = run([str(python), "-c", probe], cwd=elsewhere, env=env)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["synth"].startswith(str(venv)) and found["rows"] == 3000 and found["risk"] == 682
+    assert found["suite"] > 10 and found["deployments"] >= 2
+    version = run([str(venv / "bin" / "synth"), "--version"], cwd=elsewhere, env=env)
+    assert version.returncode == 0 and version.stdout.startswith("synth ")

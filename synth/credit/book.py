@@ -134,7 +134,17 @@ def _column_or_constant(frame: pd.DataFrame, value: str | float, key: str) -> np
     return np.full(len(frame), float(value))
 
 
-def build_book(frame: pd.DataFrame, spec: BookSpec, pd_values: np.ndarray | None) -> Book:
+def segment_labels(frames: list[pd.DataFrame], spec: BookSpec) -> tuple[str, ...]:
+    """The segments of several books together, so that their losses line up."""
+    if spec.segment is None:
+        return ("book",)
+    labels = (f[spec.segment].astype(str).fillna("missing").unique() for f in frames)
+    return tuple(sorted(set().union(*labels)))
+
+
+def build_book(
+    frame: pd.DataFrame, spec: BookSpec, pd_values: np.ndarray | None, segments: tuple[str, ...] | None = None
+) -> Book:
     """The engine's view of ``frame``: PD (given, a column or a constant), EAD x LGD, segment."""
     if pd_values is None:
         pd_values = _column_or_constant(frame, spec.pd, "pd")
@@ -148,7 +158,7 @@ def build_book(frame: pd.DataFrame, spec: BookSpec, pd_values: np.ndarray | None
     if spec.segment is None:
         return Book(pd_values, exposure, np.zeros(len(frame), dtype=np.int64))
     labels = frame[spec.segment].astype(str).fillna("missing")
-    segments = tuple(sorted(labels.unique()))
+    segments = segments or tuple(sorted(labels.unique()))
     codes = pd.Categorical(labels, categories=segments).codes.astype(np.int64)
     return Book(pd_values, exposure, codes, segments)
 

@@ -89,6 +89,11 @@ def contribution_plot(figures: dict[str, dict]) -> str:
     return _png(fig)
 
 
+def _books(manifest: dict[str, Any]) -> str:
+    books = manifest["rows"].get("books", 1)
+    return f" ({books} books; scenario k is scored on book k mod {books})" if books > 1 else ""
+
+
 def describe_stress(stress: dict[str, Any]) -> str:
     """The stress of a run in words."""
     from scipy import stats
@@ -146,7 +151,8 @@ def render_credit(manifest: dict[str, Any], result: dict[str, Any], losses: dict
         f"<style>{CSS}</style></head><body>"
         f"<h1>Credit risk · {_esc(manifest['job']['name'])}</h1>"
         f"<p class='muted'>run {_esc(manifest['run_id'])} · {figures['baseline']['scenarios']:,} scenarios · "
-        f"{_esc(manifest['credit']['portfolio'])} book of {manifest['rows']['book']:,} loans · "
+        f"{_esc(manifest['credit']['portfolio'])} book of {manifest['rows']['book']:,} loans"
+        f"{_books(manifest)} · "
         f"exposure (EAD × LGD) {_money(result['exposure'])}</p>"
         "<h2>Calibration</h2>"
         f"<p>Asset correlation ρ = <b>{calibration['rho']:.3f}</b>{interval}: "

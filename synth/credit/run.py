@@ -68,38 +68,53 @@ def calibrate(book: Book, config: CreditConfig, counts: tuple[np.ndarray, np.nda
     return Calibration(rho, "basel_retail", note=note or "no grouping to estimate from (estimate_by)")
 
 
+def _work(n_books: int, scenarios: int) -> list[tuple[int, range]]:
+    """(book, scenarios) pieces: scenario k uses book k mod n_books, at most a chunk each."""
+    pieces = []
+    for b in range(n_books):
+        mine = range(b, scenarios, n_books)
+        pieces += [(b, mine[i : i + SCENARIO_CHUNK]) for i in range(0, len(mine), SCENARIO_CHUNK)]
+    return pieces
+
+
 def simulate_losses(
-    book: Book,
+    books: Book | list[Book],
     model: FactorModel,
     config: CreditConfig,
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
-    """Losses per scenario and segment (K x S), on Dask workers when asked."""
-    chunks = [
-        range(i, min(i + SCENARIO_CHUNK, config.scenarios))
-        for i in range(0, config.scenarios, SCENARIO_CHUNK)
-    ]
+    """Losses per scenario and segment (K x S), on Dask workers when asked.
+
+    With several books (synthetic books of different compositions), scenario k uses book
+    k mod len(books); the books share one list of segments.
+    """
+    books = books if isinstance(books, list) else [books]
+    pieces = _work(len(books), config.scenarios)
+    out = np.zeros((config.scenarios, len(books[0].segments)))
     if config.workers <= 1 and config.scheduler is None:
-        parts = []
-        for chunk in chunks:
-            parts.append(scenario_losses(book, model, chunk, seed=config.seed))
+        done = 0
+        for b, scenarios in pieces:
+            out[np.asarray(scenarios)] = scenario_losses(books[b], model, scenarios, seed=config.seed)
+            done += len(scenarios)
             if progress:
-                progress(chunk.stop, config.scenarios)
-        return np.concatenate(parts)
+                progress(done, config.scenarios)
+        return out
     from dask.distributed import Client, LocalCluster
 
-    cluster = (
-        None
-        if config.scheduler
-        else LocalCluster(n_workers=config.workers, threads_per_worker=1, processes=True)
-    )
+    cluster = None
+    if config.scheduler is None:
+        cluster = LocalCluster(n_workers=config.workers, threads_per_worker=1, processes=True)
     with Client(config.scheduler or cluster) as client:
-        shared = client.scatter(book, broadcast=True)
-        futures = client.map(lambda c, b: scenario_losses(b, model, c, seed=config.seed), chunks, b=shared)
-        parts = client.gather(futures)
+        shared = client.scatter(books, broadcast=True)
+        futures = [
+            client.submit(lambda bs, b, r: scenario_losses(bs[b], model, r, seed=config.seed), shared, b, r)
+            for b, r in pieces
+        ]
+        for (_, scenarios), part in zip(pieces, client.gather(futures), strict=True):
+            out[np.asarray(scenarios)] = part
     if cluster is not None:
         cluster.close()
-    return np.concatenate(parts)
+    return out
 
 
 @dataclass
@@ -123,18 +138,31 @@ class CreditResult:
 
 
 def run_credit(
-    book: Book,
+    books: Book | list[Book],
     config: CreditConfig,
     counts: tuple[np.ndarray, np.ndarray] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> CreditResult:
     """Calibrate, then simulate the baseline and (when stressed) the stressed distribution."""
+    books = books if isinstance(books, list) else [books]
+    book = books[0] if len(books) == 1 else _pooled(books)
     calibration = calibrate(book, config, counts)
     runs = {"baseline": FactorModel(calibration.rho, config.factor_correlation)}
     if config.stressed:
         runs["stressed"] = FactorModel(
             calibration.rho, config.factor_correlation, config.shift(), dict(config.pd_multiplier)
         )
-    losses = {name: simulate_losses(book, model, config, progress) for name, model in runs.items()}
+    losses = {name: simulate_losses(books, model, config, progress) for name, model in runs.items()}
     figures = {name: loss_figures(values, book.segments, config.seed) for name, values in losses.items()}
-    return CreditResult(calibration, figures, losses, book.segments, float(book.exposure.sum()))
+    exposure = float(np.mean([b.exposure.sum() for b in books]))
+    return CreditResult(calibration, figures, losses, book.segments, exposure)
+
+
+def _pooled(books: list[Book]) -> Book:
+    """All loans of several books with one segment list (for calibration)."""
+    return Book(
+        np.concatenate([b.pd for b in books]),
+        np.concatenate([b.exposure for b in books]),
+        np.concatenate([b.segment for b in books]),
+        books[0].segments,
+    )

@@ -19,10 +19,9 @@ import pandas as pd
 
 from synth.errors import InputError, JobError
 from synth.io import write_json
+from synth.resources import suite_folders
 from synth.schema import Kind, Schema, widened_bounds
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SUITES = ROOT / "expectations"
 MAX_VALUE_SET = 50  # categorical columns with more levels get no value-set expectation
 LEVEL_MIN_COUNT = 5  # a level enters a value set only when this many real rows have it (as the gate's k)
 ROW_COUNT_SLACK = 0.5  # row count may vary by +/- 50 % between refreshes
@@ -125,15 +124,22 @@ def _type_list(kind: Kind, values: pd.Series) -> list[str]:
 
 
 def suite_path(name: str, folder: Path | None = None) -> Path:
-    """Where suite ``name`` lives (a path is taken as is)."""
+    """Where suite ``name`` is read from (a path is taken as is): ``folder`` when given, else
+    ``./expectations/`` if it has the suite, else the suites bundled with synth.
+    """
     if name.endswith(".json") or "/" in name:
         return Path(name)
-    return (folder or SUITES) / f"{name}.json"
+    if folder is not None:
+        return folder / f"{name}.json"
+    candidates = [f / f"{name}.json" for f in suite_folders()]
+    return next((c for c in candidates if c.is_file()), candidates[0])
 
 
 def save_suite(suite: dict[str, Any], name: str, folder: Path | None = None) -> Path:
-    """Write a suite JSON (atomically)."""
-    return write_json(suite, suite_path(name, folder))
+    """Write a suite JSON (atomically) into ``folder``, default ``./expectations/``."""
+    if not (name.endswith(".json") or "/" in name):
+        return write_json(suite, (folder or suite_folders()[0]) / f"{name}.json")
+    return write_json(suite, Path(name))
 
 
 def load_suite(name: str, folder: Path | None = None):

@@ -68,3 +68,17 @@ def test_a_run_without_stress_has_only_a_baseline_and_with_it_both():
     pd.testing.assert_series_equal(
         pd.Series(plain.losses["baseline"][:, 0]), pd.Series(stressed.losses["baseline"][:, 0])
     )
+
+
+def test_scenario_k_is_scored_on_book_k_mod_n():
+    from synth.credit.engine import FactorModel, scenario_losses
+    from synth.credit.run import simulate_losses
+
+    small = Book(np.full(300, 0.05), np.ones(300), np.zeros(300, dtype=np.int64))
+    large = Book(np.full(900, 0.05), np.ones(900), np.zeros(900, dtype=np.int64))
+    config = CreditConfig(scenarios=2_500, correlation=0.1)
+    both = simulate_losses([small, large], FactorModel(0.1), config)[:, 0]
+    np.testing.assert_array_equal(
+        both[1::2], scenario_losses(large, FactorModel(0.1), range(1, 2_500, 2), seed=0)[:, 0]
+    )
+    assert both[1::2].mean() > 2.5 * both[::2].mean()

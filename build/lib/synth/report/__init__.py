@@ -1,0 +1,1 @@
+"""The run report: aggregates computed once (``report.json``), rendered as one offline HTML file."""

@@ -1,0 +1,130 @@
+"""Everything the report shows, as aggregates: histograms, level frequencies, association
+matrices and distance histograms. No row of real data is kept, so ``report.json`` can live in
+the run folder and ``synth report`` can re-render it anywhere.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synth.evaluation.fidelity import _as_float, _is_continuous, labels
+from synth.privacy.distance import RowEmbedding, nearest_distances
+from synth.schema import Schema
+
+TOP_LEVELS = 15
+BINS = 30
+
+
+def column_distributions(
+    real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, min_count: int = 5
+) -> list[dict[str, Any]]:
+    """Per modelled column: shared-edge histograms (numeric) or level shares (categorical).
+
+    Levels seen in fewer than ``min_count`` real rows are pooled as ``(rare)``, so no rare
+    real value is named in the report.
+    """
+    out = []
+    for column in schema.modelled:
+        a, b = real[column.name], synthetic[column.name]
+        if _is_continuous(a, schema, column.name):
+            x, y = _as_float(a), _as_float(b)
+            x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+            lo, hi = np.quantile(x, [0.005, 0.995]) if len(x) else (0.0, 1.0)
+            edges = np.linspace(lo, hi if hi > lo else lo + 1, BINS + 1)
+            out.append(
+                {
+                    "name": column.name,
+                    "type": "numeric",
+                    "datetime": column.kind.value == "datetime",
+                    "edges": edges.tolist(),
+                    "real": (np.histogram(np.clip(x, lo, hi), edges)[0] / max(len(x), 1)).tolist(),
+                    "synthetic": (np.histogram(np.clip(y, lo, hi), edges)[0] / max(len(y), 1)).tolist(),
+                }
+            )
+        else:
+            counts = labels(a, "(missing)").astype(str).value_counts()
+            levels = [lvl for lvl, n in counts.items() if n >= min_count][:TOP_LEVELS]
+            syn = labels(b, "(missing)").astype(str)
+            real_s = counts / counts.sum()
+            syn_s = syn.value_counts(normalize=True)
+            out.append(
+                {
+                    "name": column.name,
+                    "type": "categorical",
+                    "levels": levels + ["(other)"],
+                    "real": [float(real_s.get(lvl, 0)) for lvl in levels] + [float(1 - real_s[levels].sum())],
+                    "synthetic": [float(syn_s.get(lvl, 0)) for lvl in levels]
+                    + [float(1 - syn_s.reindex(levels).fillna(0).sum())],
+                }
+            )
+    return out
+
+
+def association_matrix(frame: pd.DataFrame, reference: pd.DataFrame, schema: Schema) -> dict:
+    """|Pearson r| for numeric pairs, Cramér's V (on the reference's deciles) otherwise."""
+    names = [c.name for c in schema.modelled]
+    codes = {}
+    for name in names:
+        if _is_continuous(reference[name], schema, name):
+            edges = np.unique(np.nanquantile(_as_float(reference[name]), np.linspace(0.1, 0.9, 9)))
+            x = _as_float(frame[name])
+            codes[name] = np.where(np.isnan(x), -1, np.searchsorted(edges, x, side="right"))
+        else:
+            codes[name] = pd.factorize(labels(frame[name], "(missing)").astype(str))[0]
+    matrix = np.eye(len(names))
+    for (i, a), (j, b) in combinations(enumerate(names), 2):
+        if _is_continuous(reference[a], schema, a) and _is_continuous(reference[b], schema, b):
+            x, y = _as_float(frame[a]), _as_float(frame[b])
+            keep = ~(np.isnan(x) | np.isnan(y))
+            value = abs(np.corrcoef(x[keep], y[keep])[0, 1]) if keep.sum() > 2 else 0.0
+        else:
+            value = _cramers_v(codes[a], codes[b])
+        matrix[i, j] = matrix[j, i] = 0.0 if np.isnan(value) else value
+    return {"names": names, "values": matrix.round(4).tolist()}
+
+
+def _cramers_v(a: np.ndarray, b: np.ndarray) -> float:
+    table = pd.crosstab(a, b).to_numpy().astype(float)
+    if min(table.shape) < 2:
+        return 0.0
+    expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum()
+    chi2 = ((table - expected) ** 2 / expected).sum()
+    return float(np.sqrt(chi2 / table.sum() / (min(table.shape) - 1)))
+
+
+def dcr_histogram(
+    synthetic: pd.DataFrame, train: pd.DataFrame, holdout: pd.DataFrame, schema: Schema
+) -> dict[str, Any]:
+    """Histograms of distance to the closest training row: synthetic rows vs holdout rows."""
+    names = [c.name for c in schema.modelled]
+    embedding = RowEmbedding.fit(train, names)
+    train_x = embedding.transform(train)
+    rng = np.random.default_rng(0)
+    syn = synthetic.iloc[rng.choice(len(synthetic), min(len(synthetic), 20_000), replace=False)]
+    d_syn = nearest_distances(embedding.transform(syn), train_x)[:, 0]
+    d_hold = nearest_distances(embedding.transform(holdout), train_x)[:, 0]
+    hi = float(np.quantile(np.r_[d_syn, d_hold], 0.99)) or 1.0
+    edges = np.linspace(0, hi, BINS + 1)
+    return {
+        "edges": edges.tolist(),
+        "synthetic": (np.histogram(np.clip(d_syn, 0, hi), edges)[0] / len(d_syn)).tolist(),
+        "holdout": (np.histogram(np.clip(d_hold, 0, hi), edges)[0] / len(d_hold)).tolist(),
+    }
+
+
+def build_report_data(
+    train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema
+) -> dict[str, Any]:
+    """All plots' aggregates for one run."""
+    return {
+        "columns": column_distributions(train, synthetic, schema),
+        "association": {
+            "real": association_matrix(train, train, schema),
+            "synthetic": association_matrix(synthetic, train, schema),
+        },
+        "dcr": dcr_histogram(synthetic, train, holdout, schema),
+    }

@@ -1,0 +1,114 @@
+"""One self-contained HTML report per run: gate verdicts first, then fidelity, privacy, plots.
+
+Everything is inline (CSS, PNG as data URIs); the page loads no script and no remote resource,
+so it opens offline and in locked-down environments.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from synth.report import plots
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;
+color:#222;padding:0 1rem}h1{margin-bottom:.2rem}h2{border-bottom:2px solid #eee;padding-bottom:.3rem;
+margin-top:2rem}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.3rem .6rem;
+text-align:left;font-size:.9rem}th{background:#f6f6f6}.pass{color:#1b7f3b;font-weight:600}
+.fail{color:#b00020;font-weight:600}.grid{display:flex;flex-wrap:wrap;gap:.5rem}
+.grid figure{margin:0;border:1px solid #eee;padding:.3rem}img{max-width:100%}.muted{color:#777}
+.verdicts{display:flex;gap:1rem;flex-wrap:wrap}.verdict{border-radius:6px;padding:.6rem 1rem;
+border:1px solid #ddd;min-width:12rem}
+"""
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _verdict(ok: bool | None) -> str:
+    if ok is None:
+        return '<span class="muted">not run</span>'
+    return '<span class="pass">PASS</span>' if ok else '<span class="fail">FAIL</span>'
+
+
+def _img(data: str, alt: str) -> str:
+    return f'<figure><img class="plot" alt="{_esc(alt)}" src="data:image/png;base64,{data}"></figure>'
+
+
+def render(manifest: dict[str, Any], data: dict[str, Any]) -> str:
+    """The report page from a run's manifest and its ``report.json`` aggregates."""
+    privacy = manifest.get("privacy", {})
+    validation = manifest.get("validation", {})
+    fidelity = manifest.get("fidelity", {})
+    gates = [
+        ("input validation", validation.get("input", {}).get("success")),
+        ("privacy gate", privacy.get("passed")),
+        ("output validation", validation.get("output", {}).get("success")),
+    ]
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>synth report · {_esc(manifest['job']['name'])}</title><style>{CSS}</style></head><body>",
+        f"<h1>synth report · {_esc(manifest['job']['name'])}</h1>",
+        f"<p class='muted'>run {_esc(manifest['run_id'])} · model {_esc(manifest['model']['name'])} · "
+        f"seed {_esc(manifest['seed'])} · {manifest['rows'].get('synthetic', 0):,} synthetic rows from "
+        f"{manifest['rows']['train']:,} training rows</p>",
+        "<h2>Verdicts</h2><div class='verdicts'>",
+        *[f"<div class='verdict'><b>{name}</b><br>{_verdict(ok)}</div>" for name, ok in gates],
+        "</div>",
+        "<h2>Fidelity</h2><table><tr><th>figure</th><th>value</th></tr>",
+        *[
+            f"<tr><td>{_esc(k.replace('_', ' '))}</td><td>{v:.4f}</td></tr>"
+            for k, v in fidelity.items()
+            if isinstance(v, float)
+        ],
+        "</table>",
+        "<h2>Privacy</h2><table><tr><th>check</th><th>figure</th><th>rule</th><th>verdict</th>"
+        "<th>detail</th></tr>",
+        *[
+            f"<tr><td>{_esc(c['name'])}</td><td>{c['figure']:.4f}</td><td>{_esc(c['rule'])} "
+            f"{c['threshold']:g}</td><td>{_verdict(c['passed'])}</td><td>{_esc(c['detail'])}</td></tr>"
+            for c in privacy.get("checks", [])
+        ],
+        "</table>",
+        f"<p>Exact copies removed: {privacy.get('copies_removed', 0)}; rare values replaced: "
+        f"{sum(privacy.get('rare_replaced', {}).values())}.</p>",
+    ]
+    for label in ("input", "output"):
+        result = validation.get(label)
+        if result:
+            failed = "".join(
+                f"<li>{_esc(f['column'] or 'table')}: {_esc(f['expectation'])}</li>" for f in result["failed"]
+            )
+            parts.append(
+                f"<p><b>{label} validation</b> ({_esc(result['suite'])}): {_verdict(result['success'])}, "
+                f"{result['evaluated']} expectations{'<ul>' + failed + '</ul>' if failed else ''}</p>"
+            )
+    lift = manifest.get("lift")
+    if lift:
+        metrics = list(next(iter(lift["summary"].values())))
+        parts.append(f"<h2>Augmentation lift ({_esc(lift['seeds'])} seeds, real holdout)</h2>")
+        parts.append(
+            "<table><tr><th>training rows</th>" + "".join(f"<th>{_esc(m)}</th>" for m in metrics) + "</tr>"
+        )
+        for arm, values in lift["summary"].items():
+            cells = "".join(f"<td>{values[m]['mean']:.4f} ± {values[m]['std']:.4f}</td>" for m in metrics)
+            parts.append(f"<tr><td>{_esc(arm)}</td>{cells}</tr>")
+        parts.append(f"</table><p>{_esc(lift['verdict'])}</p>")
+    parts.append("<h2>Distributions: real vs synthetic</h2><div class='grid'>")
+    parts += [_img(plots.column_plot(c), f"distribution of {c['name']}") for c in data.get("columns", [])]
+    parts.append("</div>")
+    if "association" in data:
+        parts.append("<h2>Associations</h2>")
+        parts.append(
+            _img(
+                plots.association_plot(data["association"]["real"], data["association"]["synthetic"]),
+                "association matrices",
+            )
+        )
+    if "dcr" in data:
+        parts.append("<h2>Distance to closest record</h2>")
+        parts.append(_img(plots.dcr_plot(data["dcr"]), "DCR histogram"))
+    parts.append("</body></html>")
+    return "\n".join(parts)

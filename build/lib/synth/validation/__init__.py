@@ -1,0 +1,1 @@
+"""Great Expectations suites built from real tables, and checkpoints run on inputs and outputs."""

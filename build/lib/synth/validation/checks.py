@@ -1,0 +1,187 @@
+"""Run an expectation suite on a table through a GX 1.x Checkpoint, keeping aggregates only.
+
+Results use GX's ``BASIC`` format with ``partial_unexpected_count = 0`` and are then stripped of
+any list of unexpected values, so neither ``manifest.json`` nor the Data Docs built from them
+copy raw values of real data: counts and percentages only.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0}
+_VALUE_KEYS = {
+    "partial_unexpected_list",
+    "partial_unexpected_index_list",
+    "partial_unexpected_counts",
+    "unexpected_list",
+    "unexpected_index_list",
+    "unexpected_index_query",
+    "details",
+}
+
+
+@dataclass
+class Outcome:
+    """One expectation's verdict, without values."""
+
+    expectation: str
+    column: str | None
+    success: bool
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+
+    def line(self) -> str:
+        """One line for a failed expectation."""
+        where = f"column '{self.column}': " if self.column else ""
+        share = (
+            f" ({self.unexpected_count} rows, {self.unexpected_percent:.2f} %)"
+            if self.unexpected_count is not None and self.unexpected_percent is not None
+            else ""
+        )
+        return f"{where}{self.expectation} failed{share}"
+
+
+@dataclass
+class Validation:
+    """A suite's verdict on one table."""
+
+    suite: str
+    success: bool
+    outcomes: list[Outcome] = field(default_factory=list)
+    docs: Path | None = None
+
+    @property
+    def failed(self) -> list[Outcome]:
+        """The failed expectations."""
+        return [o for o in self.outcomes if not o.success]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (aggregates only)."""
+        return {
+            "suite": self.suite,
+            "success": self.success,
+            "evaluated": len(self.outcomes),
+            "failed": [vars(o) for o in self.failed],
+            "docs": str(self.docs) if self.docs else None,
+        }
+
+
+def validate_frame(
+    frame: pd.DataFrame,
+    suite,
+    *,
+    docs_dir: Path | None = None,
+    skip: tuple[str, ...] = (),
+    allow: tuple[str, ...] = (),
+    label: str = "table",
+) -> Validation:
+    """Validate ``frame`` against a loaded ``ExpectationSuite`` with a Checkpoint.
+
+    ``skip`` drops expectation types (e.g. the row count, for synthetic tables whose size is
+    asked for); ``allow`` adds values to every value set (the privacy gate's ``<rare>`` token).
+    With ``docs_dir``, GX Data Docs are built there.
+    """
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    aliases = _html_safe_names(frame.columns)
+    frame = frame.rename(columns=aliases) if aliases else frame
+    kept = [
+        _renamed(_allowing(e.configuration, allow), aliases)
+        for e in suite.expectations
+        if e.expectation_type not in skip
+    ]
+    run_suite = context.suites.add(gx.ExpectationSuite(name=f"{suite.name}-{label}", expectations=kept))
+    asset = context.data_sources.add_pandas("synth").add_dataframe_asset(name=label)
+    batch = asset.add_batch_definition_whole_dataframe("whole")
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(data=batch, suite=run_suite, name=f"{label}-validation")
+    )
+    actions = []
+    if docs_dir is not None:
+        docs_dir = Path(docs_dir).resolve()
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        context.add_data_docs_site(
+            site_name="run",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        actions.append(gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["run"]))
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"{label}-checkpoint",
+            validation_definitions=[definition],
+            actions=actions,
+            result_format=RESULT_FORMAT,
+        )
+    )
+    run = checkpoint.run(batch_parameters={"dataframe": frame})
+    outcomes = []
+    original = {alias: name for name, alias in aliases.items()}
+    for result in next(iter(run.run_results.values())).results:
+        details = _strip_values(dict(result.result or {}))
+        config = result.expectation_config
+        outcomes.append(
+            Outcome(
+                config.type,
+                original.get(config.kwargs.get("column"), config.kwargs.get("column")),
+                bool(result.success),
+                details.get("unexpected_count"),
+                details.get("unexpected_percent"),
+            )
+        )
+    return Validation(suite.name, bool(run.success), outcomes, docs_dir / "index.html" if docs_dir else None)
+
+
+def _allowing(config, allow: tuple[str, ...]):
+    if not allow or config.type != "expect_column_values_to_be_in_set":
+        return config
+    kwargs = dict(config.kwargs)
+    kwargs["value_set"] = [*kwargs["value_set"], *allow]
+    return {"type": config.type, "kwargs": kwargs, "meta": dict(config.meta or {})}
+
+
+_COLUMN_KEYS = ("column", "column_A", "column_B")
+_COLUMN_LIST_KEYS = ("column_list", "column_set")
+
+
+def _html_safe_names(columns) -> dict[str, str]:
+    """Column names that GX's Data Docs would write into HTML unescaped, with escaped aliases.
+
+    GX renders a column name into its pages as markup, so a column called ``<script>…`` would
+    run in a reader's browser. Validation runs on escaped names instead (the page then shows
+    the name as text); outcomes are reported under the real names.
+    """
+    return {str(c): html.escape(str(c)) for c in columns if html.escape(str(c)) != str(c)}
+
+
+def _renamed(config, aliases: dict[str, str]):
+    if not aliases:
+        return config
+    if not isinstance(config, dict):
+        config = {"type": config.type, "kwargs": dict(config.kwargs), "meta": dict(config.meta or {})}
+    kwargs = dict(config["kwargs"])
+    for key in _COLUMN_KEYS:
+        if key in kwargs:
+            kwargs[key] = aliases.get(kwargs[key], kwargs[key])
+    for key in _COLUMN_LIST_KEYS:
+        if key in kwargs:
+            kwargs[key] = [aliases.get(c, c) for c in kwargs[key]]
+    return {**config, "kwargs": kwargs}
+
+
+def _strip_values(result: dict) -> dict:
+    return {k: v for k, v in result.items() if k not in _VALUE_KEYS}
