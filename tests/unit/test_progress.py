@@ -1,0 +1,19 @@
+import logging
+
+from synth.progress import LoggedProgress
+
+
+def test_progress_lines_are_throttled_and_estimate_what_is_left(caplog, monkeypatch):
+    clock = iter([0.0, 1.0, 2.0, 12.0, 13.0, 30.0])
+    monkeypatch.setattr("synth.progress.time.monotonic", lambda: next(clock))
+    seen = []
+    progress = LoggedProgress(logging.getLogger("t"), inner=lambda *a: seen.append(a), every=10.0)
+    with caplog.at_level(logging.INFO, logger="t"):
+        for done in (1, 2, 3, 13, 14, 30):
+            progress("fit", done, 30)
+    assert len(seen) == 6  # the terminal bar sees every call
+    assert [r.getMessage() for r in caplog.records] == [
+        "fit: 1 of 30 (3 %)",  # first call: no rate yet
+        "fit: 13 of 30 (43 %), about 17 s left",  # 12 s later at one per second
+        "fit: 30 of 30 (100 %)",  # the last call always logs
+    ]
