@@ -6,22 +6,8 @@ import numpy as np
 import pandas as pd
 
 from synth.errors import JobError
+from synth.keys import fake_values, fresh_keys
 from synth.models.base import Conditions, Progress, Synthesizer
-from synth.schema import Column
-
-KEY_BASE = 10**12  # synthetic integer keys start here, far from typical real key ranges
-
-
-def fresh_keys(column: Column, n: int, rng: np.random.Generator) -> pd.Series:
-    """Unique keys that share no value with any plausible real key.
-
-    Integer keys are ``KEY_BASE + k`` for a random permutation ``k`` (real keys are never stored
-    in a model, so freshness comes from the range); text keys are ``SYN-`` plus 12 digits.
-    """
-    codes = rng.permutation(n).astype(np.int64)
-    if column.dtype.startswith(("int", "uint", "Int", "float")):
-        return pd.Series(KEY_BASE + codes, name=column.name)
-    return pd.Series([f"SYN-{c:012d}" for c in codes], name=column.name)
 
 
 def sample_table(
@@ -44,7 +30,5 @@ def sample_table(
         if column.pii in (None, "key"):
             frame[column.name] = fresh_keys(column, n, rng)
         else:
-            from synth.privacy.identifiers import fake_values
-
             frame[column.name] = fake_values(column, n, rng)
     return schema.conform(frame)

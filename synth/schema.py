@@ -165,7 +165,7 @@ def _infer_column(name: str, values: pd.Series, override: ColumnOverride, where:
     kind = override.kind or _infer_kind(name, values, present, where)
     pii = override.pii
     if pii is None:
-        from synth.privacy.identifiers import detect_pii
+        from synth.keys import detect_pii
 
         pii = detect_pii(name, values)
     if kind is Kind.ID and pii is None:

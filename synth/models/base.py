@@ -7,6 +7,7 @@ A saved model is a folder: ``model.json`` (name, parameters, schema) plus the mo
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import fields
@@ -147,14 +148,24 @@ def one_cycle(optimizer, max_lr: float, total_steps: int):
     )
 
 
-def _registry() -> dict[str, Callable[..., Synthesizer]]:
-    from synth.models.argn import ARGNModel
-    from synth.models.sdv import CTGANModel, GaussianCopulaModel, TVAEModel
-    from synth.models.sequence import SequenceModel
-    from synth.models.vae import VAEModel
+REGISTRY = {
+    "gaussian_copula": "synth.models.sdv:GaussianCopulaModel",
+    "ctgan": "synth.models.sdv:CTGANModel",
+    "tvae": "synth.models.sdv:TVAEModel",
+    "vae": "synth.models.vae:VAEModel",
+    "argn": "synth.models.argn:ARGNModel",
+    "sequence": "synth.models.sequence:SequenceModel",
+}
+"""Model name -> ``module:class``. Imported only when a model is built or loaded: models import
+this module's protocol and helpers, so this module must not import them."""
 
-    models = (GaussianCopulaModel, CTGANModel, TVAEModel, VAEModel, ARGNModel, SequenceModel)
-    return {model.name: model for model in models}
+
+def _registry() -> dict[str, Callable[..., Synthesizer]]:
+    def resolve(target: str):
+        module, _, name = target.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    return {name: resolve(target) for name, target in REGISTRY.items()}
 
 
 TABULAR_MODELS = ("gaussian_copula", "ctgan", "tvae", "vae", "argn")

@@ -1,7 +1,8 @@
 import pandas as pd
 
+from synth.keys import KEY_BASE
 from synth.models import build
-from synth.sampling import KEY_BASE, sample_table
+from synth.sampling import sample_table
 from synth.schema import infer_schema
 
 

@@ -17,6 +17,7 @@ from flows.pipeline import (
     privacy_gate,
     publish_artifacts,
     read_input,
+    run_logger,
     split_holdout,
     validate_input,
     validate_output,
@@ -28,6 +29,7 @@ from synth.evaluation.lift import measure_lift
 from synth.jobs import Job
 from synth.manifest import build_manifest
 from synth.models.base import Progress
+from synth.progress import LoggedProgress
 from synth.report.data import build_report_data
 from synth.report.html import render
 from synth.runs import RunFolder
@@ -59,6 +61,7 @@ def lift_task(model, train, holdout, augmented, job: Job):
 @flow(name="augment", log_prints=False)
 def augment(job: Job, progress: Progress | None = None) -> RunResult:
     """Real rows + gated synthetic rows of the boosted classes, with ``is_synthetic``."""
+    progress = LoggedProgress(run_logger(), progress)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     table = read_input(job)

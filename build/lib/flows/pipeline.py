@@ -29,6 +29,7 @@ from synth.manifest import build_manifest
 from synth.models.base import Progress
 from synth.privacy import gate as privacy
 from synth.privacy.rare import RARE_TOKEN
+from synth.progress import LoggedProgress
 from synth.report.data import build_report_data
 from synth.report.html import render
 from synth.runs import RunFolder, find_model
@@ -66,22 +67,34 @@ class RunResult:
 @task(name="read input", cache_policy=NO_CACHE, **IO_RETRIES)
 def read_input(job: Job) -> io.Table:
     """Read the job's source."""
-    return io.read(job.input.source())
+    table = io.read(job.input.source())
+    run_logger().info(
+        "read %d rows x %d columns from %s (fingerprint %s)",
+        *table.frame.shape, table.source, table.fingerprint[:12],
+    )  # fmt: skip
+    return table
 
 
 @task(name="infer schema", cache_policy=NO_CACHE)
 def infer(table: io.Table, job: Job) -> Schema:
     """Infer the schema with the job's overrides; columns the job names must exist."""
     for note in table.notes:
-        _logger().warning(note)
+        run_logger().warning(note)
     job.check_columns([str(c) for c in table.frame.columns], table.source)
-    return infer_schema(
+    schema = infer_schema(
         table.frame,
         table=table.name,
         overrides=job.schema_.overrides(),
         drop=job.schema_.drop,
         source=table.source,
     )
+    ids = [c.name for c in schema.columns if not c.modelled]
+    run_logger().info(
+        "schema: %d modelled columns; %d identifiers regenerated, never learned",
+        len(schema.modelled),
+        len(ids),
+    )
+    return schema
 
 
 @task(name="validate input", cache_policy=NO_CACHE)
@@ -93,6 +106,9 @@ def validate_input(table: io.Table, schema: Schema, job: Job, run: RunFolder):
         path = save_suite(profile_suite(table.frame, schema, job.name), "suite", run.path("validation"))
         suite = load_suite(str(path))
     result = validate_frame(table.frame, suite, docs_dir=run.path("validation/input"), label="input")
+    run_logger().info(
+        "input validation: %d expectations, %d failed", len(result.outcomes), len(result.failed)
+    )
     if not result.success:
         lines = "; ".join(o.line() for o in result.failed[:5])
         more = f" (and {len(result.failed) - 5} more)" if len(result.failed) > 5 else ""
@@ -105,7 +121,9 @@ def validate_input(table: io.Table, schema: Schema, job: Job, run: RunFolder):
 @task(name="split holdout", cache_policy=NO_CACHE)
 def split_holdout(frame: pd.DataFrame, job: Job) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep a real holdout that the model never sees."""
-    return split(frame, holdout=job.holdout, seed=job.seed)
+    train, holdout = split(frame, holdout=job.holdout, seed=job.seed)
+    run_logger().info("split: %d training rows, %d holdout rows", len(train), len(holdout))
+    return train, holdout
 
 
 class Laps:
@@ -142,7 +160,7 @@ def reuse_model(job: Job, schema: Schema, fingerprint: str, model_dir: Path):
         model = models.load(model_dir, expected=job.model.name)
     except ModelError as error:
         shutil.rmtree(model_dir)
-        _logger().warning("not reusing %s: %s; retraining", previous, error)
+        run_logger().warning("not reusing %s: %s; retraining", previous, error)
         return None
     model.reused_from = str(previous.parent.name)
     return model
@@ -181,12 +199,18 @@ def fit_model(
     if fingerprint:
         model = reuse_model(job, schema, fingerprint, model_dir)
         if model is not None:
+            run_logger().info(
+                "reusing the model of run %s: input, model, seed and schema unchanged", model.reused_from
+            )
             return model
     params = dict(job.model.params)
     params.setdefault("seed", job.seed)
     model = models.build(job.model.name, **params)
     model.fit(train, schema, progress=progress)
     models.save(model, model_dir)
+    history = getattr(model, "history", None) or {}
+    figures = ", ".join(f"{k} {v:.4g}" for k, v in history.items() if isinstance(v, int | float))
+    run_logger().info("fitted %s on %d rows%s", model.name, len(train), f": {figures}" if figures else "")
     return model
 
 
@@ -199,7 +223,10 @@ def sample(model, rows: int, job: Job, progress: Progress | None) -> pd.DataFram
 @task(name="privacy gate", cache_policy=NO_CACHE)
 def privacy_gate(synthetic, train, holdout, schema: Schema, job: Job):
     """Remove copies and rare levels, then measure DCR, membership inference and attacks."""
-    return privacy.gate(synthetic, train, holdout, schema, job.privacy, seed=job.seed)
+    kept, verdict = privacy.gate(synthetic, train, holdout, schema, job.privacy, seed=job.seed)
+    checks = "; ".join(f"{c.name} {c.figure:.3f} {'ok' if c.passed else 'FAIL'}" for c in verdict.checks)
+    run_logger().info("%s: %s", verdict.summary(), checks)
+    return kept, verdict
 
 
 @task(name="validate output", cache_policy=NO_CACHE)
@@ -245,7 +272,7 @@ def write_outputs(synthetic: pd.DataFrame, manifest: dict, report: dict, run: Ru
 
 def publish_artifacts(manifest: dict, run_dir: Path) -> dict[str, str]:
     """A Markdown summary and a table of figures on the Prefect flow run (any job type)."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+    from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
     rows = [
         {
@@ -287,12 +314,22 @@ def publish_artifacts(manifest: dict, run_dir: Path) -> dict[str, str]:
     summary_id = create_markdown_artifact(
         markdown=markdown, key="synth-summary", description="synth run summary"
     )
-    return {"summary": str(summary_id), "figures": str(table_id)}
+    ids = {"summary": str(summary_id), "figures": str(table_id)}
+    report = Path(run_dir) / manifest["outputs"].get("report", "report.html")
+    if report.is_file():
+        ids["report"] = str(
+            create_link_artifact(link=report.resolve().as_uri(), link_text="report.html", key="synth-report")
+        )
+    run_logger().info(
+        "%s: %s", "published" if "quarantine" not in Path(run_dir).parts else "quarantined", run_dir
+    )
+    return ids
 
 
 @flow(name="synthesize", log_prints=False)
 def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
     """Run one ``synthesize`` job end to end; a failure leaves nothing where readers look."""
+    progress = LoggedProgress(run_logger(), progress)
     lap = Laps()
     timings = lap.timings
     table = read_input(job)
@@ -367,7 +404,7 @@ def refuse_unpublished(verdict, output_check, suite, run_dir: Path, what: str) -
         )
 
 
-def _logger():
+def run_logger():
     """The run's logger inside a flow, else the module's (library calls from tests or notebooks)."""
     from prefect.exceptions import MissingContextError
 

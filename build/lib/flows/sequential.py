@@ -22,6 +22,7 @@ from flows.pipeline import (
     publish_artifacts,
     refuse_unpublished,
     reuse_model,
+    run_logger,
     validate_input,
     validate_output,
     validation_record,
@@ -34,6 +35,7 @@ from synth.jobs import Job
 from synth.manifest import build_manifest
 from synth.models.base import Progress
 from synth.privacy.sequences import sequence_gate
+from synth.progress import LoggedProgress
 from synth.runs import RunFolder
 from synth.schema import ColumnOverride, Kind, Schema, infer_schema
 
@@ -104,6 +106,7 @@ def _fingerprint(events: io.Table, context: io.Table | None) -> str:
 @flow(name="sequential", log_prints=False)
 def sequential(job: Job, progress: Progress | None = None) -> RunResult:
     """Run one ``sequential`` job end to end; a failure leaves nothing where readers look."""
+    progress = LoggedProgress(run_logger(), progress)
     lap = Laps()
     timings = lap.timings
     spec = job.sequential

@@ -53,7 +53,7 @@ def test_synthetic_histories_pass_copies_and_identifiers(fitted_sequence, split_
 
 
 def test_counterparty_account_numbers_are_identifiers(berka_events):
-    from synth.privacy.identifiers import detect_pii
+    from synth.keys import detect_pii
 
     events, _ = berka_events
     assert detect_pii("account", events["account"]) == "account_number"

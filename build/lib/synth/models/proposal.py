@@ -118,16 +118,18 @@ def fit_proposal(
     batch: int,
     generator: torch.Generator,
     lr: float = 3e-3,
+    progress=None,
 ) -> float:
     """Fit ``proposal`` by maximum likelihood on fresh (z, row) pairs from ``draw_pairs(n)``,
     each row showing a random subset of its columns (subset sizes skewed small, as conditions
     usually fix one to three columns). Returns the last step's loss (nats per row).
+    ``progress`` (a ``(stage, done, total)`` callback) hears of every step as stage "proposal".
     """
     optimizer = torch.optim.AdamW(proposal.parameters(), lr=lr, weight_decay=0.0)
     schedule = one_cycle(optimizer, lr, steps)
     proposal.train()
     loss = torch.tensor(float("nan"))
-    for _ in range(steps):
+    for step in range(steps):
         z, tokens = draw_pairs(batch)
         keep = torch.rand(len(z), 1, generator=generator).pow(2)
         visible = (torch.rand(tokens.shape, generator=generator) < keep).to(tokens.device)
@@ -136,5 +138,7 @@ def fit_proposal(
         loss.backward()
         optimizer.step()
         schedule.step()
+        if progress:
+            progress("proposal", step + 1, steps)
     proposal.eval()
     return loss.item()

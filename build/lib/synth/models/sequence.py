@@ -635,8 +635,7 @@ class SequenceModel:
 
     def _assemble(self, drawn, entity_of, stamps, decoded, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Fresh keys, formatted times, derived balance and identifiers, the input's dtypes."""
-        from synth.privacy.identifiers import fake_values
-        from synth.sampling import fresh_keys
+        from synth.keys import fake_values, fresh_keys
 
         cfg, layout = self.config, self.layout
         events_schema = Schema.from_dict(layout.events_schema)
@@ -696,8 +695,7 @@ class SequenceModel:
         return context_schema.conform(frame)
 
     def _context_identifier(self, column: Column, n: int) -> pd.Series:
-        from synth.privacy.identifiers import fake_values
-        from synth.sampling import fresh_keys
+        from synth.keys import fake_values, fresh_keys
 
         rng = np.random.default_rng([self.config.seed, 7])
         if column.kind is Kind.ID or column.pii == "key":

@@ -446,7 +446,7 @@ class VAEModel:
                 self._train(tokens, device, progress)
             else:
                 self._train_private(tokens, device, progress)
-            self.proposal = self._fit_proposal(device) if cfg.proposal_steps else None
+            self.proposal = self._fit_proposal(device, progress) if cfg.proposal_steps else None
         self.history["fit_seconds"] = time.perf_counter() - started
 
     def _train(self, tokens: torch.Tensor, device: torch.device, progress: Progress | None) -> None:
@@ -533,7 +533,7 @@ class VAEModel:
             dp_sample_rate=result.sample_rate,
         )
 
-    def _fit_proposal(self, device: torch.device) -> LatentProposal:
+    def _fit_proposal(self, device: torch.device, progress: Progress | None = None) -> LatentProposal:
         """Fit the latent proposal of conditional sampling on the fitted model's own draws
         (no real rows: see ``synth.models.proposal``).
         """
@@ -547,7 +547,7 @@ class VAEModel:
             return z.float(), self._decode(net, z, [], columns, {}, generator)
 
         proposal = LatentProposal(self.code.vocab_sizes, cfg.d_model, cfg.d_latent).to(device)
-        loss = fit_proposal(proposal, draw_pairs, cfg.proposal_steps, 1024, generator)
+        loss = fit_proposal(proposal, draw_pairs, cfg.proposal_steps, 1024, generator, progress=progress)
         self.history["proposal_loss"] = loss
         return proposal
 

@@ -1,5 +1,8 @@
-"""Direct identifiers: detected from column names and value patterns, never learned by a model,
-regenerated on output (fresh keys, or realistic fakes from Faker).
+"""Keys and direct identifiers: detected from column names and value patterns, never learned by
+a model, regenerated on output (fresh keys, or realistic fakes from Faker).
+
+A low module on purpose: the schema (detection), whole-table sampling and the sequence model
+(regeneration) all import it, and it imports nothing of synth's, so no import circle forms.
 
 Detection is deliberately conservative on names and strict on patterns: a column is flagged when
 its name says so (``email``, ``phone``, ``iban``, …) or when nearly all of its values match a
@@ -10,11 +13,15 @@ override either way with ``schema.columns.<name>.pii``.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from synth.schema import Column
+if TYPE_CHECKING:
+    from synth.schema import Column
+
+KEY_BASE = 10**12  # synthetic integer keys start here, far from typical real key ranges
 
 PATTERN_SHARE = 0.9
 
@@ -116,3 +123,15 @@ def fake_values(column: Column, n: int, rng: np.random.Generator) -> pd.Series:
     }
     maker = makers.get(column.pii or "", lambda: fake.bothify("??########"))
     return pd.Series([maker() for _ in range(n)], name=column.name, dtype=object)
+
+
+def fresh_keys(column: Column, n: int, rng: np.random.Generator) -> pd.Series:
+    """Unique keys that share no value with any plausible real key.
+
+    Integer keys are ``KEY_BASE + k`` for a random permutation ``k`` (real keys are never stored
+    in a model, so freshness comes from the range); text keys are ``SYN-`` plus 12 digits.
+    """
+    codes = rng.permutation(n).astype(np.int64)
+    if column.dtype.startswith(("int", "uint", "Int", "float")):
+        return pd.Series(KEY_BASE + codes, name=column.name)
+    return pd.Series([f"SYN-{c:012d}" for c in codes], name=column.name)
