@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -28,7 +29,10 @@ FIRST_PARTY = {"synth", "flows", "tests"}
 
 # Peers measured by `synth bench` that live in an environment of their own (their pins clash
 # with ours), imported only behind an ImportError guard; the README says how to install them.
+# They need not be installed here, but must be declared (as an extra).
 SEPARATE_ENVIRONMENT = {"mostlyai": "mostlyai-engine"}
+# What a wheel is built from: the files the package ships (never a build/ left in the checkout).
+PACKAGED = ("pyproject.toml", "README.md", "synth", "flows", "data", "expectations")
 
 
 def canonical(name: str) -> str:
@@ -77,6 +81,11 @@ def undeclared_imports(files: list[Path], declared: set[str], root: Path = ROOT)
         if module in FIRST_PARTY or module in sys.stdlib_module_names or module == "__future__":
             continue
         if module in SEPARATE_ENVIRONMENT:
+            if canonical(SEPARATE_ENVIRONMENT[module]) not in declared:
+                problems.append(
+                    f"{module} (from {SEPARATE_ENVIRONMENT[module]}): imported by {sorted(where)[0]} "
+                    "but not declared in pyproject.toml"
+                )
             continue
         distributions = {canonical(d) for d in providers.get(module, [])}
         if not distributions:
@@ -124,9 +133,16 @@ def test_a_wheel_install_finds_its_demo_suites_and_jobs_from_any_directory(tmp_p
     are found from another directory. The new virtualenv gets synth alone; its dependencies
     come from this environment on PYTHONPATH, where the editable synth is not importable."""
     wheels, venv, elsewhere = tmp_path / "wheels", tmp_path / "venv", tmp_path / "elsewhere"
+    source = tmp_path / "source"  # setuptools writes build/ beside the sources: never in the checkout
     elsewhere.mkdir()
+    source.mkdir()
+    for name in PACKAGED:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(ROOT / name, source / name)
     run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=600)
-    built = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT),
+    built = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(source),
                  "-w", str(wheels)])  # fmt: skip
     assert built.returncode == 0, built.stderr
     assert run([sys.executable, "-m", "venv", str(venv)]).returncode == 0

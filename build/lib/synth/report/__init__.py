@@ -1,1 +1,0 @@
-"""The run report: aggregates computed once (``report.json``), rendered as one offline HTML file."""
