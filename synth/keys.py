@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 
-class Column(Protocol):
+class KeyColumn(Protocol):
     """What key generation needs of a schema column (``synth.schema.Column`` has it)."""
 
     name: str
@@ -108,7 +108,7 @@ def _mostly_long_numbers(values: pd.Series) -> bool:
     return bool(digits.mean() >= PATTERN_SHARE)
 
 
-def fake_values(column: Column, n: int, rng: np.random.Generator) -> pd.Series:
+def fake_values(column: KeyColumn, n: int, rng: np.random.Generator) -> pd.Series:
     """Realistic stand-ins for a direct identifier, seeded, from Faker (no real value reused)."""
     from faker import Faker
 
@@ -131,7 +131,7 @@ def fake_values(column: Column, n: int, rng: np.random.Generator) -> pd.Series:
     return pd.Series([maker() for _ in range(n)], name=column.name, dtype=object)
 
 
-def fresh_keys(column: Column, n: int, rng: np.random.Generator) -> pd.Series:
+def fresh_keys(column: KeyColumn, n: int, rng: np.random.Generator) -> pd.Series:
     """Unique keys that share no value with any plausible real key.
 
     Integer keys are ``KEY_BASE + k`` for a random permutation ``k`` (real keys are never stored

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 
 Progress = Callable[[str, int, int], None]
+"""A progress callback: ``(stage, done, total)``; models call it per epoch and per batch."""
 
 
 class LoggedProgress:

@@ -94,7 +94,6 @@ def scenario_losses(
     t = thresholds(book, model).astype(np.float32)  # (N,)
     loading, own = np.float32(np.sqrt(model.rho)), np.float32(np.sqrt(1 - model.rho))
     n_segments = len(book.segments)
-    by_segment = [np.flatnonzero(book.segment == s) for s in range(n_segments)]
     exposure = book.exposure.astype(np.float64)
     out = np.zeros((len(scenarios), n_segments))
     for row, k in enumerate(scenarios):
@@ -102,8 +101,7 @@ def scenario_losses(
         factors = _factors(rng, n_segments, model)  # (S,)
         latent = loading * factors[book.segment] + own * rng.standard_normal(len(t), dtype=np.float32)
         defaulted = latent < t  # (N,)
-        for s, index in enumerate(by_segment):
-            out[row, s] = exposure[index] @ defaulted[index]
+        out[row] = np.bincount(book.segment, weights=exposure * defaulted, minlength=n_segments)
         if progress and (row + 1) % 256 == 0:
             progress(row + 1, len(scenarios))
     return out

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from synth.report.html import CSS
-from synth.report.plots import _png, plt
+from synth.report.plots import plt, png
 
 BASELINE, STRESSED = "#1f4e79", "#b5452b"
 _FIGURES = (
@@ -48,7 +48,7 @@ def distribution_plot(losses: dict[str, np.ndarray], figures: dict[str, dict]) -
     ax.plot([], [], color="#444", ls="-", label="VaR 99.9 % (band: 95 % interval)")
     ax.plot([], [], color="#444", ls="--", label="ES 97.5 %")
     ax.legend(fontsize=8, frameon=False, loc="upper left")
-    return _png(fig)
+    return png(fig)
 
 
 def convergence_plot(figures: dict[str, dict]) -> str:
@@ -58,7 +58,7 @@ def convergence_plot(figures: dict[str, dict]) -> str:
         note = "fewer than 1,000 scenarios: no VaR 99.9 % to follow"
         ax.text(0.5, 0.5, note, ha="center", transform=ax.transAxes)
         ax.set_axis_off()
-        return _png(fig)
+        return png(fig)
     for name, colour in (("baseline", BASELINE), ("stressed", STRESSED)):
         points = figures.get(name, {}).get("convergence_var_99_9", [])
         if not points:
@@ -70,7 +70,7 @@ def convergence_plot(figures: dict[str, dict]) -> str:
     ax.set_xlabel("scenarios")
     ax.set_ylabel("VaR 99.9 %")
     ax.legend(fontsize=8, frameon=False)
-    return _png(fig)
+    return png(fig)
 
 
 def contribution_plot(figures: dict[str, dict]) -> str:
@@ -86,7 +86,7 @@ def contribution_plot(figures: dict[str, dict]) -> str:
     ax.set_yticks(y + height * (len(sides) - 1) / 2, [n[:24] for n in names], fontsize=8)
     ax.set_xlabel("contribution to ES 97.5 %")
     ax.legend(fontsize=8, frameon=False)
-    return _png(fig)
+    return png(fig)
 
 
 def _books(manifest: dict[str, Any]) -> str:

@@ -19,10 +19,8 @@ import pandas as pd
 from synth.errors import ModelError
 from synth.io.write import atomic_folder, sweep_stale
 from synth.models import integrity
+from synth.progress import Progress
 from synth.schema import Schema
-
-Progress = Callable[[str, int, int], None]
-"""A progress callback: ``(stage, done, total)``; models call it per epoch and per batch."""
 
 Conditions = Mapping[str, Any] | pd.DataFrame
 """Fixed values: one value per column for every row, or a frame with one row per sampled row."""

@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 REAL, SYNTHETIC, HOLDOUT = "#1f4e79", "#e07b39", "#5b8c5a"
 
 
-def _png(fig) -> str:
+def png(fig) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=96, bbox_inches="tight")
     plt.close(fig)
@@ -56,7 +56,7 @@ def column_plot(column: dict[str, Any]) -> str:
     ax.set_ylabel("share", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=7, frameon=False)
-    return _png(fig)
+    return png(fig)
 
 
 def association_plot(real: dict[str, Any], synthetic: dict[str, Any]) -> str:
@@ -69,7 +69,7 @@ def association_plot(real: dict[str, Any], synthetic: dict[str, Any]) -> str:
         ax.set_yticks(range(len(names)), [n[:12] for n in names], fontsize=7)
         ax.set_title(f"association: {title}", fontsize=10)
     fig.colorbar(image, ax=axes, shrink=0.8)
-    return _png(fig)
+    return png(fig)
 
 
 def dcr_plot(dcr: dict[str, Any]) -> str:
@@ -89,7 +89,7 @@ def dcr_plot(dcr: dict[str, Any]) -> str:
     ax.set_ylabel("share", fontsize=8)
     ax.legend(fontsize=8, frameon=False)
     ax.set_title("DCR: synthetic vs holdout", fontsize=10)
-    return _png(fig)
+    return png(fig)
 
 
 def loss_plot(losses: list[float], var: float, es: float) -> str:
@@ -100,4 +100,4 @@ def loss_plot(losses: list[float], var: float, es: float) -> str:
     ax.axvline(es, color="#a33", lw=2, ls="--", label=f"ES 97.5 % = {es:,.0f}")
     ax.legend(fontsize=8, frameon=False)
     ax.set_title("loss distribution across scenarios", fontsize=10)
-    return _png(fig)
+    return png(fig)

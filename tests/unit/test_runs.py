@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -115,4 +114,3 @@ def test_reuse_takes_the_model_kind_from_the_job(planted_run, adult_schema, tmp_
     manifest["job"]["model"] = vae_job.model.model_dump(mode="json")
     (run / "manifest.json").write_text(json.dumps(manifest))
     assert reuse_model(vae_job, adult_schema, "f", tmp_path / "work" / "model") is None
-    shutil.rmtree(tmp_path / "work", ignore_errors=True)
