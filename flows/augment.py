@@ -14,9 +14,11 @@ from flows.pipeline import (
     RunResult,
     fit_model,
     infer,
+    learn_rules,
     privacy_gate,
     publish_artifacts,
     read_input,
+    rules_record,
     run_logger,
     split_holdout,
     validate_input,
@@ -71,10 +73,13 @@ def augment(job: Job, progress: Progress | None = None) -> RunResult:
     try:
         suite, input_check = validate_input(table, schema, job, run)
         train, holdout = split_holdout(table.frame, job)
+        schema = learn_rules(train, schema, job)
         model = fit_model(train, schema, job, run.path("model"), progress)
         augmented = draw_classes(model, table.frame[job.augment.target], job)
         synthetic, verdict = privacy_gate(augmented.synthetic, train, holdout, schema, job)
-        output_check = validate_output(synthetic, suite, run, job) if job.validation.output else None
+        output_check = (
+            validate_output(synthetic, suite, run, job, schema.rules) if job.validation.output else None
+        )
         lift = lift_task(model, train, holdout, augmented, job) if job.augment.lift else None
         combined = combine(table.frame, synthetic)
         publish = verdict.passed and (output_check is None or output_check.success)
@@ -85,7 +90,7 @@ def augment(job: Job, progress: Progress | None = None) -> RunResult:
             run_id=run.run_id,
             input_source=table.source,
             fingerprint=table.fingerprint,
-            schema=schema.to_dict(),
+            schema=schema.to_dict(values=False),
             rows={
                 "input": len(table.frame),
                 "train": len(train),
@@ -110,6 +115,7 @@ def augment(job: Job, progress: Progress | None = None) -> RunResult:
                     },
                 },
                 "privacy": verdict.to_dict(),
+                "rules": rules_record(schema, synthetic, model),
                 "validation": {
                     "input": input_check.to_dict(),
                     **({"output": output_check.to_dict()} if output_check else {}),

@@ -17,6 +17,7 @@ from flows.pipeline import (
     RunResult,
     fit_model,
     infer,
+    learn_rules,
     read_input,
     split_holdout,
     validate_input,
@@ -80,6 +81,7 @@ def credit_risk(job, progress=None) -> RunResult:
         frames, pds, extra = [table.frame], [real_pd], {}
         if spec.portfolio == "synthetic":
             train, holdout = split_holdout(table.frame, job)
+            schema = learn_rules(train, schema, job)
             model = fit_model(train, schema, job, run.path("model"), progress, table.fingerprint)
             frames, extra["privacy"] = draw_books(
                 model, spec.book_rows or len(table.frame), train, holdout, schema, job
@@ -103,7 +105,7 @@ def credit_risk(job, progress=None) -> RunResult:
             run_id=run.run_id,
             input_source=table.source,
             fingerprint=table.fingerprint,
-            schema=schema.to_dict(),
+            schema=schema.to_dict(values=False),
             rows={"input": len(table.frame), "book": len(frames[0]), "books": len(frames)},
             model={
                 "pd": "lightgbm, out-of-fold, calibrated to the default rate" if pd_model else str(spec.pd)

@@ -22,8 +22,11 @@ from prefect.cache_policies import NO_CACHE
 
 from synth import io, models
 from synth.errors import GateFailed, ModelError, SynthError, ValidationFailed
+from synth.evaluation.detection import detection_rows, detection_score
 from synth.evaluation.fidelity import evaluate_fidelity
-from synth.evaluation.utility import tstr_auc
+from synth.evaluation.floor import quality_checks
+from synth.evaluation.floor import summary as quality_summary
+from synth.evaluation.utility import positive_label, tstr_auc
 from synth.jobs import Job
 from synth.manifest import build_manifest
 from synth.models.base import Progress
@@ -32,11 +35,14 @@ from synth.privacy.rare import RARE_TOKEN
 from synth.progress import LoggedProgress
 from synth.report.data import build_report_data
 from synth.report.html import render
+from synth.rules.check import violations
+from synth.rules.select import rules_for
 from synth.runs import RunFolder, find_model
 from synth.sampling import sample_table
 from synth.schema import Schema, infer_schema
 from synth.split import split
 from synth.validation.checks import Validation, validate_frame
+from synth.validation.rules import validate_rules
 from synth.validation.suites import load_suite, profile_suite, save_suite
 
 
@@ -126,6 +132,24 @@ def split_holdout(frame: pd.DataFrame, job: Job) -> tuple[pd.DataFrame, pd.DataF
     return train, holdout
 
 
+@task(name="mine rules", cache_policy=NO_CACHE)
+def learn_rules(train: pd.DataFrame, schema: Schema, job: Job) -> Schema:
+    """The training rows' rules, as the job keeps, drops or adds them."""
+    spec = job.rules
+    ruled = rules_for(
+        train, schema, mine=spec.mine, drop=spec.drop, add=spec.declared(), where=f"job '{job.name}'"
+    )
+    kinds: dict[str, int] = {}
+    for rule in ruled.rules:
+        kinds[rule.kind] = kinds.get(rule.kind, 0) + 1
+    listed = ", ".join(f"{n} {k}" for k, n in kinds.items()) or "none"
+    run_logger().info("rules: %d from %d training rows (%s)", len(ruled.rules), len(train), listed)
+    for rule in ruled.rules:
+        if rule.tolerance:
+            run_logger().info("near-rule '%s': real exception rate %.4f %%", rule.name, 100 * rule.tolerance)
+    return ruled
+
+
 class Laps:
     """Seconds per stage of a run, in order (``lap(name)`` closes the stage that just ended)."""
 
@@ -151,7 +175,7 @@ def reuse_model(job: Job, schema: Schema, fingerprint: str, model_dir: Path):
         fingerprint=fingerprint,
         model=job.model.model_dump(mode="json"),
         seed=job.seed,
-        schema=schema.to_dict(),
+        schema=schema.to_dict(values=False),
     )
     if previous is None:
         return None
@@ -230,18 +254,26 @@ def privacy_gate(synthetic, train, holdout, schema: Schema, job: Job):
 
 
 @task(name="validate output", cache_policy=NO_CACHE)
-def validate_output(synthetic: pd.DataFrame, suite, run: RunFolder, job: Job) -> Validation:
-    """The same suite on the synthetic rows.
+def validate_output(synthetic: pd.DataFrame, suite, run: RunFolder, job: Job, rules=()) -> Validation:
+    """The same suite on the synthetic rows, and one expectation per rule.
 
     Their count is asked for, so it is not checked; the gate's rare-value token is allowed.
     """
-    return validate_frame(
+    result = validate_frame(
         synthetic,
         suite,
         docs_dir=run.path("validation/output"),
         label="output",
         skip=("expect_table_row_count_to_be_between",),
         allow=(RARE_TOKEN,) if job.privacy.rare_mode == "token" else (),
+    )
+    kept = validate_rules(synthetic, rules, docs_dir=run.path("validation/output-rules"), label="rules")
+    run_logger().info(
+        "output validation: %d expectations (%d rules), %d failed",
+        len(result.outcomes) + len(kept.outcomes), len(kept.outcomes), len(result.failed) + len(kept.failed),
+    )  # fmt: skip
+    return Validation(
+        suite.name, result.success and kept.success, result.outcomes + kept.outcomes, result.docs
     )
 
 
@@ -253,11 +285,19 @@ def evaluate(train, holdout, synthetic, schema: Schema, job: Job) -> tuple[dict,
         "column_shapes": fidelity.column_shapes,
         "pair_trends": fidelity.pair_trends,
     }
+    modelled = [c.name for c in schema.modelled]
+    if job.quality.enabled:
+        figures["detection"] = detection_score(train, synthetic, modelled, seed=job.seed)
+        figures["detection_rows"] = detection_rows(train, synthetic)
     if job.target and job.target in synthetic:
-        modelled = [c.name for c in schema.modelled]
+        positive = positive_label(holdout[job.target])
+        figures["holdout_positives"] = int((holdout[job.target] == positive).sum())
+        figures["holdout_negatives"] = int(holdout[job.target].notna().sum()) - figures["holdout_positives"]
         figures["tstr_auc"] = tstr_auc(synthetic[modelled], holdout[modelled], job.target, seed=job.seed)
         figures["real_train_auc"] = tstr_auc(train[modelled], holdout[modelled], job.target, seed=job.seed)
-    return figures, build_report_data(train, holdout, synthetic, schema)
+    report = build_report_data(train, holdout, synthetic, schema)
+    report["scores"] = {"columns": fidelity.shapes_by_column, "pairs": fidelity.trends_by_pair}
+    return figures, report
 
 
 @task(name="write outputs", cache_policy=NO_CACHE, **IO_RETRIES)
@@ -342,6 +382,8 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
         lap("validate_input")
         train, holdout = split_holdout(table.frame, job)
         lap("split")
+        schema = learn_rules(train, schema, job)
+        lap("rules")
         model = fit_model(train, schema, job, run.path("model"), progress, table.fingerprint)
         lap("fit")
         rows = job.rows or len(train)
@@ -349,18 +391,22 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
         lap("sample")
         synthetic, verdict = privacy_gate(synthetic, train, holdout, schema, job)
         lap("privacy")
-        output_check = validate_output(synthetic, suite, run, job) if job.validation.output else None
+        output_check = (
+            validate_output(synthetic, suite, run, job, schema.rules) if job.validation.output else None
+        )
         lap("validate_output")
         fidelity, report = evaluate(train, holdout, synthetic, schema, job)
+        quality = floor(fidelity, job)
         lap("evaluate")
-        publish = verdict.passed and (output_check is None or output_check.success)
+        publish = verdict.passed and all(c.passed for c in quality)
+        publish = publish and (output_check is None or output_check.success)
         validation = validation_record(input_check, output_check, run)
         manifest = build_manifest(
             job=job.model_dump(mode="json", by_alias=True),
             run_id=run.run_id,
             input_source=table.source,
             fingerprint=table.fingerprint,
-            schema=schema.to_dict(),
+            schema=schema.to_dict(values=False),
             rows={
                 "input": len(table.frame),
                 "train": len(train),
@@ -378,7 +424,13 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
                 "report": "report.html",
                 "validation": "validation/",
             },
-            extra={"privacy": verdict.to_dict(), "validation": validation, "fidelity": fidelity},
+            extra={
+                "privacy": verdict.to_dict(),
+                "quality": quality_record(quality),
+                "rules": rules_record(schema, synthetic, model),
+                "validation": validation,
+                "fidelity": fidelity,
+            },
         )
         run_dir = write_outputs(synthetic, manifest, report, run, publish)
     except BaseException:
@@ -386,17 +438,53 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
         raise
     lap("write")
     artifacts = publish_artifacts(manifest, run_dir)
-    refuse_unpublished(verdict, output_check, suite, run_dir, "output")
+    refuse_unpublished(verdict, output_check, suite, run_dir, "output", quality)
     return RunResult(run_dir, manifest, timings, artifacts)
 
 
-def refuse_unpublished(verdict, output_check, suite, run_dir: Path, what: str) -> None:
-    """Raise for a quarantined run: the failed privacy checks first, then the output suite's."""
+def floor(figures: dict, job: Job) -> list:
+    """The quality floor's checks on a run's figures (none when the job turns it off)."""
+    if not job.quality.enabled:
+        return []
+    checks = quality_checks(
+        figures, detection_min=job.quality.detection_min, tstr_lift_min=job.quality.tstr_lift_min
+    )
+    run_logger().info(
+        "%s: %s", quality_summary(checks), "; ".join(f"{c.name} {c.figure:.3f}" for c in checks)
+    )
+    return checks
+
+
+def quality_record(checks: list) -> dict[str, Any]:
+    """The manifest's ``quality`` entry."""
+    from dataclasses import asdict
+
+    return {"passed": all(c.passed for c in checks), "checks": [asdict(c) for c in checks]}
+
+
+def rules_record(schema: Schema, synthetic: pd.DataFrame, model) -> dict[str, Any]:
+    """The manifest's ``rules`` entry: each rule (no values), its violations in the published
+    rows, and the repairs sampling needed (the last resort, counted).
+    """
+    broken = violations(synthetic, schema.rules)
+    return {
+        "rules": [{**r.summary(), "violations": broken[r.name]} for r in schema.rules],
+        "violations": sum(broken.values()),
+        "repairs": dict(getattr(model, "repairs", {}) or {}),
+    }
+
+
+def refuse_unpublished(verdict, output_check, suite, run_dir: Path, what: str, quality=()) -> None:
+    """Raise for a quarantined run: the failed privacy checks first, then the quality floor's,
+    then the output suite's.
+    """
     if not verdict.passed:
         raise GateFailed(
             f"{verdict.summary()}; nothing published, the run is in {run_dir}",
             verdict.to_dict()["checks"],
         )
+    if not all(c.passed for c in quality):
+        raise GateFailed(f"{quality_summary(list(quality))}; nothing published, the run is in {run_dir}")
     if output_check is not None and not output_check.success:
         lines = "; ".join(o.line() for o in output_check.failed[:5])
         raise GateFailed(

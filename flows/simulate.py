@@ -206,6 +206,7 @@ def simulate_job(job, progress=None):
         RunResult,
         fit_model,
         infer,
+        learn_rules,
         publish_artifacts,
         read_input,
         split_holdout,
@@ -221,6 +222,7 @@ def simulate_job(job, progress=None):
     try:
         validate_input(table, schema, job, run)
         train, _ = split_holdout(table.frame, job)
+        schema = learn_rules(train, schema, job)
         model = fit_model(train, schema, job, run.path("model"), progress, table.fingerprint)
         metrics = [f"{name} = {expression}" for name, expression in spec.metrics.items()]
         result = simulate.with_options(task_runner=task_runner(spec.workers, spec.scheduler))(
@@ -238,7 +240,7 @@ def simulate_job(job, progress=None):
             run_id=run.run_id,
             input_source=table.source,
             fingerprint=table.fingerprint,
-            schema=schema.to_dict(),
+            schema=schema.to_dict(values=False),
             rows={"input": len(table.frame), "train": len(train), "scenario_rows": result["rows_written"]},
             model={
                 "name": model.name,

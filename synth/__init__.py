@@ -20,7 +20,7 @@ _os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")  # the optional TabularA
 
 from synth.errors import GateFailed, InputError, JobError, ModelError, SchemaError, SynthError  # noqa: E402
 from synth.io import read, write_parquet  # noqa: E402
-from synth.models.base import build, load, save  # noqa: E402
+from synth.models.registry import build, load, save  # noqa: E402
 from synth.sampling import sample_table  # noqa: E402
 from synth.schema import Schema, infer_schema  # noqa: E402
 from synth.split import split  # noqa: E402

@@ -640,6 +640,16 @@ def bench(
     context: Annotated[str | None, typer.Option(help="--sequential file: its context table.")] = None,
     entity_key: Annotated[str | None, typer.Option(help="--sequential file: entity key.")] = None,
     time_column: Annotated[str | None, typer.Option(help="--sequential file: time column.")] = None,
+    rules: Annotated[
+        bool,
+        typer.Option("--rules/--no-rules", help="Mine the training rows' rules; every model keeps them."),
+    ] = True,
+    false_alarms: Annotated[
+        bool,
+        typer.Option(
+            "--false-alarms", help="Measure how often real unseen rows fail the gate (--draws each)."
+        ),
+    ] = False,
 ) -> None:
     """Benchmark models side by side on one split: fidelity, utility, privacy, speed."""
     _positive(rows, "--rows")
@@ -658,6 +668,9 @@ def bench(
     if sequential is not None:
         _bench_sequential(sequential, context, entity_key, time_column, models, epochs, out_dir)
         return
+    if false_alarms:
+        _bench_false_alarms(data, draws, out_dir)
+        return
     from synth.datasets import load_dataset
     from synth.evaluation.bench import default_bench_models, run_bench, write_bench
     from synth.models.argn import INSTALL_HINT, engine_available
@@ -674,9 +687,26 @@ def bench(
     dataset = load_dataset(data)
     with _progress_bar() as progress:
         result = run_bench(
-            dataset, names, target=target, params=params, draws=draws, copy_rows=copy_rows, progress=progress
+            dataset,
+            names,
+            target=target,
+            params=params,
+            draws=draws,
+            copy_rows=copy_rows,
+            progress=progress,
+            rules=rules,
         )
     md, js = write_bench(result, out_dir)
+    out.print(result.to_markdown())
+    out.print(f"wrote {md} and {js}")
+
+
+def _bench_false_alarms(data: str, draws: int, out_dir: Path) -> None:
+    from synth.evaluation.false_alarms import run_false_alarms, write_false_alarms
+
+    with _progress_bar() as progress:
+        result = run_false_alarms([d.strip() for d in data.split(",")], draws=draws, progress=progress)
+    md, js = write_false_alarms(result, out_dir)
     out.print(result.to_markdown())
     out.print(f"wrote {md} and {js}")
 

@@ -95,6 +95,39 @@ class ValidationSpec(_Strict):
     output: bool = True
 
 
+class RuleSpec(_Strict):
+    """A rule a job declares; fitted on the training rows and checked to hold there."""
+
+    kind: str
+    columns: list[str]
+    op: Literal["*", "+"] | None = None
+    value: Any = None
+
+
+class RulesSpec(_Strict):
+    """Which rules a run keeps: mined ones (``mine``), less ``drop`` (names), plus ``add``."""
+
+    mine: bool = True
+    drop: list[str] = Field(default_factory=list)
+    add: list[RuleSpec] = Field(default_factory=list)
+
+    def declared(self) -> list[dict[str, Any]]:
+        """The added rules as plain dicts (unset options left out)."""
+        return [spec.model_dump(exclude_none=True) for spec in self.add]
+
+
+class QualitySpec(_Strict):
+    """The quality floor: below it nothing is published."""
+
+    detection_min: float = Field(
+        default=0.5, ge=0, le=1, description="1 - (2 * max(AUC, 0.5) - 1) of a real-vs-synthetic classifier"
+    )
+    tstr_lift_min: float = Field(
+        default=0.7, ge=0, le=1, description="(TSTR AUC - 0.5) / (real AUC - 0.5), when a target is named"
+    )
+    enabled: bool = True
+
+
 class AugmentSpec(_Strict):
     """An ``augment`` job: which classes of which column to boost, and the lift report."""
 
@@ -204,6 +237,8 @@ class Job(_Strict):
     schema_: SchemaSpec = Field(default_factory=SchemaSpec, alias="schema")
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     validation: ValidationSpec = Field(default_factory=ValidationSpec)
+    rules: RulesSpec = Field(default_factory=RulesSpec)
+    quality: QualitySpec = Field(default_factory=QualitySpec)
     target: str | None = Field(default=None, description="column for the TSTR figure in the report")
     augment: AugmentSpec | None = None
     simulate: SimulateSpec | None = None

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from synth.errors import JobError, SchemaError
+from synth.rules.rule import Rule
 
 MIN_ID_ROWS = 20  # value-based key detection needs at least this many rows
 UNIQUE_TEXT_SHARE = 0.95  # text columns this unique are identifiers: nothing to learn, all to leak
@@ -64,6 +65,7 @@ class Schema:
     table: str
     columns: tuple[Column, ...]
     dropped: tuple[str, ...] = field(default_factory=tuple)
+    rules: tuple[Rule, ...] = field(default_factory=tuple)
 
     @property
     def names(self) -> list[str]:
@@ -81,8 +83,10 @@ class Schema:
                 return column
         raise KeyError(name)
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (the inverse of :meth:`from_dict`)."""
+    def to_dict(self, *, values: bool = True) -> dict[str, Any]:
+        """A JSON-ready dict (the inverse of :meth:`from_dict`). ``values=False`` lists the rules
+        without their maps and combinations (manifests, reports: no values of the real data).
+        """
         return {
             "table": self.table,
             "columns": [
@@ -90,6 +94,7 @@ class Schema:
                 for c in self.columns
             ],
             "dropped": list(self.dropped),
+            "rules": [r.to_dict() if values else r.summary() for r in self.rules],
         }
 
     @classmethod
@@ -101,7 +106,8 @@ class Schema:
             )
             for c in payload["columns"]
         )
-        return cls(payload["table"], columns, tuple(payload.get("dropped", ())))
+        rules = tuple(Rule.from_dict(r) for r in payload.get("rules", ()) if "params" in r)
+        return cls(payload["table"], columns, tuple(payload.get("dropped", ())), rules)
 
     def conform(self, frame: pd.DataFrame, *, modelled_only: bool = False) -> pd.DataFrame:
         """Return ``frame`` with the input's column order and dtypes (datetimes stay datetimes)."""

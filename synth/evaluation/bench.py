@@ -30,12 +30,15 @@ import numpy as np
 import pandas as pd
 
 from synth.datasets import Dataset
+from synth.evaluation.detection import detection_score
 from synth.evaluation.fidelity import evaluate_fidelity, sdmetrics_quality
 from synth.evaluation.utility import tstr_auc
 from synth.models import build
 from synth.models.base import Progress
 from synth.privacy.copies import count_copies
 from synth.privacy.distance import dcr_figures, nearest_records
+from synth.rules.check import violations
+from synth.rules.select import rules_for
 from synth.schema import Schema, infer_schema
 from synth.split import split
 
@@ -53,6 +56,9 @@ class ModelResult:
     sdmetrics_trends: float | None = None
     tstr_auc: float | None = None
     tstr_auc_sd: float | None = None
+    detection: float | None = None
+    detection_sd: float | None = None
+    violations_per_10k: float | None = None
     dcr_share: float | None = None
     dcr_share_sd: float | None = None
     copies: int | None = None
@@ -79,6 +85,9 @@ class BenchResult:
     results: list[ModelResult]
     machine: dict[str, Any]
     real_copies_per_million: float | None = None
+    rules: int = 0
+    real_detection: float | None = None
+    real_violations_per_10k: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -104,12 +113,13 @@ class BenchResult:
             f"Means over {draws} sample draw(s); ± is their standard deviation.",
             "",
             "| model | fit s | sample rows/s | shapes | trends (all pairs) | SDMetrics shapes | "
-            f"SDMetrics trends | TSTR AUC | DCR share | DCR share, {copy_rows:,} more rows | copies | "
-            "copies per million rows |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
-            f"| real training rows | - | - | - | - | - | - | {fmt(self.real_tstr_auc)} | - | - | - | - |",
-            f"| real holdout rows | - | - | - | - | - | - | - | - | - | - | "
-            f"{fmt(self.real_copies_per_million, 0)} |",
+            f"SDMetrics trends | TSTR AUC | detection | rule violations per 10,000 rows | DCR share | "
+            f"DCR share, {copy_rows:,} more rows | copies | copies per million rows |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            f"| real training rows | - | - | - | - | - | - | {fmt(self.real_tstr_auc)} "
+            "| - | - | - | - | - | - |",
+            f"| real holdout rows | - | - | - | - | - | - | - | {fmt(self.real_detection)} | "
+            f"{fmt(self.real_violations_per_10k, 1)} | - | - | - | {fmt(self.real_copies_per_million, 0)} |",
         ]
         for r in self.results:
             if r.error:
@@ -119,6 +129,7 @@ class BenchResult:
                 f"| {r.model} | {fmt(r.fit_seconds, 1)} | {fmt(r.sample_rows_per_second, 0)} | "
                 f"{fmt(r.column_shapes)} | {fmt(r.pair_trends)} | {fmt(r.sdmetrics_shapes)} | "
                 f"{fmt(r.sdmetrics_trends)} | {spread(r.tstr_auc, r.tstr_auc_sd)} | "
+                f"{spread(r.detection, r.detection_sd)} | {fmt(r.violations_per_10k, 1)} | "
                 f"{spread(r.dcr_share, r.dcr_share_sd)} | "
                 f"{spread(r.more_rows_dcr_share, r.more_rows_dcr_share_se, 4)} | "
                 f"{fmt(r.copies)} | {fmt(r.copies_per_million, 1)} |"
@@ -132,6 +143,15 @@ class BenchResult:
                 f"{conditional['unconditional_rows_per_second']:,.0f} unconditional "
                 f"(x{conditional['slowdown']:.2f}).",
             ]
+        lines += [
+            "",
+            f"Rules: {self.rules} mined from the training rows and kept by every model"
+            if self.rules
+            else "Rules: off (--no-rules): models learn the table as it is",
+            "(violations count row-rule pairs in each draw, per 10,000 rows; the real holdout's "
+            "figure counts its rows against the rules mined from the training rows). Detection: "
+            "1 - (2 AUC - 1) of a LightGBM classifier telling a draw from the training rows, 5-fold.",
+        ]
         if copy_rows:
             lines += [
                 "",
@@ -176,13 +196,14 @@ def run_bench(
     draws: int = 3,
     copy_rows: int = 1_000_000,
     progress: Progress | None = None,
+    rules: bool = True,
 ) -> BenchResult:
     """Fit every model on one split of ``dataset`` and score ``draws`` samples of each, plus a
     copy rate over ``copy_rows`` more rows (0: none).
     """
     target = target or dataset.target
     train, holdout = split(dataset.frame, holdout=0.2, seed=seed)
-    schema = infer_schema(train, table=dataset.name)
+    schema = rules_for(train, infer_schema(train, table=dataset.name), mine=rules)
     modelled = [c.name for c in schema.modelled]
     real_auc = tstr_auc(train, holdout, target, seed=seed) if target else None
     results = []
@@ -224,6 +245,11 @@ def run_bench(
         results,
         machine_summary(),
         real_copies_per_million=count_copies(holdout, train, modelled) * 1e6 / len(holdout),
+        rules=len(schema.rules),
+        real_detection=detection_score(train, holdout, modelled, seed=seed),
+        real_violations_per_10k=1e4
+        * sum(violations(holdout, schema.rules, real=True).values())
+        / len(holdout),
     )
 
 
@@ -292,6 +318,10 @@ def _score(
     ]
     result.dcr_share, result.dcr_share_sd = float(np.mean(shares)), _sd(shares)
     result.copies = sum(count_copies(synthetic, train, modelled) for synthetic in samples)
+    scores = [detection_score(train, synthetic, modelled, seed=seed) for synthetic in samples]
+    result.detection, result.detection_sd = float(np.mean(scores)), _sd(scores)
+    broken = [sum(violations(synthetic, schema.rules).values()) / len(synthetic) for synthetic in samples]
+    result.violations_per_10k = 1e4 * float(np.mean(broken))
 
 
 def _sd(values: list[float]) -> float | None:

@@ -9,7 +9,6 @@ pickle code.
 from __future__ import annotations
 
 import contextlib
-import functools
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +46,21 @@ def sdv_metadata(schema: Schema):
     )
 
 
+def sdv_constraints(schema: Schema) -> list:
+    """SDV's constraint classes for the rules the codec leaves to SDV: ``FixedCombinations``
+    for combination rules with observed combinations, ``Inequality`` for exact orders.
+    """
+    from sdv.cag import FixedCombinations, Inequality
+
+    out = []
+    for rule in schema.rules:
+        if rule.kind == "combination" and "combos" in rule.params:
+            out.append(FixedCombinations(column_names=list(rule.columns)))
+        elif rule.kind == "order":
+            out.append(Inequality(low_column_name=rule.columns[0], high_column_name=rule.columns[1]))
+    return out
+
+
 @contextlib.contextmanager
 def quiet_progress() -> Iterator[None]:
     """Switch off the tqdm bars SDV draws while sampling: they would interleave with our own
@@ -58,7 +72,11 @@ def quiet_progress() -> Iterator[None]:
     import tqdm
 
     original = base.tqdm
-    base.tqdm = types.SimpleNamespace(tqdm=functools.partial(tqdm.tqdm, disable=True))
+
+    def silent(*args, **kwargs):
+        return tqdm.tqdm(*args, **{**kwargs, "disable": True})  # wins over SDV's own disable=
+
+    base.tqdm = types.SimpleNamespace(tqdm=silent)
     try:
         yield
     finally:
@@ -90,6 +108,7 @@ class _SDVModel:
     name: ClassVar[str]
     sdv_class: ClassVar[str]
     trains_in_epochs: ClassVar[bool] = True
+    keeps: ClassVar[tuple[str, ...]] = ("combination", "order")  # as SDV's own constraint classes
 
     def __init__(self, *, epochs: int | None = None, seed: int = 0, **params: Any) -> None:
         if epochs is not None and not self.trains_in_epochs:
@@ -128,6 +147,9 @@ class _SDVModel:
         self.schema = schema
         names = [c.name for c in schema.modelled]
         self._synthesizer = self._build(schema, verbose=progress is not None)
+        constraints = sdv_constraints(schema)
+        if constraints:
+            self._synthesizer.add_constraints(constraints)
         with seeded(self.seed):
             self._synthesizer.fit({schema.table: table[names].reset_index(drop=True)})
 

@@ -61,6 +61,7 @@ from synth.models.base import (
     use_bf16,
 )
 from synth.models.encoding import EncodingConfig, TableCode, fit_table
+from synth.models.masks import forbidden_tables, mask_grouped, mask_logits
 from synth.models.proposal import LatentProposal, fit_proposal, mixture_log_prob
 from synth.schema import Schema
 
@@ -282,23 +283,28 @@ class TabularVAE(nn.Module):
     # -------------------------------------------------------------- sampling
     @torch.no_grad()
     def sample(
-        self, z: torch.Tensor, order: list[int], fixed: dict[int, torch.Tensor], generator
+        self, z: torch.Tensor, order: list[int], fixed: dict[int, torch.Tensor], generator, tables=None
     ) -> torch.Tensor:
-        """Decode columns in ``order``; columns in ``fixed`` take the given tokens."""
+        """Decode columns in ``order``; columns in ``fixed`` take the given tokens; ``tables``
+        (:mod:`synth.models.masks`) forbid values given the columns decoded before.
+        """
         h, decoded = self._start(z)
         out = torch.empty(z.shape[0], len(self.vocab_sizes), dtype=torch.long, device=z.device)
         for step, col in enumerate(order):
             if col in fixed:
                 token = fixed[col]
             else:
-                token = _gumbel_argmax(self._next_logits(h, decoded, col, first=step == 0), generator)
+                logits = self._next_logits(h, decoded, col, first=step == 0)
+                if tables:
+                    logits = mask_logits(logits, col, out, order[:step], tables)
+                token = _gumbel_argmax(logits, generator)
             out[:, col] = token
             decoded[:, col] = self.dec_embed(token + self.offsets[col])
         return out
 
     @torch.no_grad()
     def sample_grouped(
-        self, z: torch.Tensor, first: list[int], orders: torch.Tensor, fixed: dict, generator
+        self, z: torch.Tensor, first: list[int], orders: torch.Tensor, fixed: dict, generator, tables=None
     ) -> torch.Tensor:
         """Decode the ``first`` (fixed) columns, then the rest in a column order of each group's
         own: the rows of ``z`` form G equal contiguous groups, group g decoding ``orders[g]``
@@ -318,11 +324,16 @@ class TabularVAE(nn.Module):
         grouped_out = out.view(n_groups, -1, n_cols)
         head = self._padded_head()
         groups = torch.arange(n_groups, device=z.device)
+        done = torch.zeros(n_groups, n_cols, dtype=torch.bool, device=z.device)
+        done[:, first] = True
         for step in range(orders.shape[1]):
             cols = orders[:, step]  # (G,)
             logits = self._grouped_logits(h, decoded, cols, head, first=not first and step == 0)
+            if tables:
+                logits = mask_grouped(logits, cols, grouped_out, done, tables)
             token = _gumbel_argmax(logits, generator)  # (G, R)
             grouped_out[groups, :, cols] = token
+            done[groups, cols] = True
             decoded[groups, :, cols] = self.dec_embed(token + self.offsets[cols][:, None])
         return out
 
@@ -409,6 +420,7 @@ class VAEModel:
     """``--model vae``: the pipeline's own synthesizer (see module docstring)."""
 
     name: ClassVar[str] = "vae"
+    keeps: ClassVar[tuple[str, ...]] = ("combination",)  # forbidden pairs masked while decoding
 
     def __init__(self, **params: Any) -> None:
         self.config = typed_config(VAEConfig, params, "vae")
@@ -597,12 +609,13 @@ class VAEModel:
         if fixed_tokens:  # each row weighs condition_draws latents: keep the working set as large
             batch = max(1024, min(batch, batch * 4 // self.config.condition_draws))
         net = self._inference_net(device)
+        tables = forbidden_tables(self.schema.rules, self.code, device)
         parts = []
         for start in range(0, n, batch):
             size = min(batch, n - start)
             fixed = {c: t[start : start + size].to(device) for c, t in fixed_tokens.items()}
             z = self._latents(net, size, fixed, generator)
-            parts.append(self._decode(net, z, fixed_cols, free, fixed, generator).cpu().numpy())
+            parts.append(self._decode(net, z, fixed_cols, free, fixed, generator, tables).cpu().numpy())
             if progress:
                 progress("sample", start + size, n)
         tokens = np.concatenate(parts) if parts else np.empty((0, len(self.code.columns)), dtype=np.int64)
@@ -613,7 +626,14 @@ class VAEModel:
 
     @torch.no_grad()
     def _decode(
-        self, net: TabularVAE, z: torch.Tensor, first: list[int], free: list[int], fixed: dict, generator
+        self,
+        net: TabularVAE,
+        z: torch.Tensor,
+        first: list[int],
+        free: list[int],
+        fixed: dict,
+        generator,
+        tables=None,
     ) -> torch.Tensor:
         """Tokens for the latents ``z``: the ``first`` (fixed) columns, then the ``free`` ones, in
         schema order, or (``sample_order='random'``) each of ``ORDERS_PER_BATCH`` groups of rows
@@ -625,7 +645,7 @@ class VAEModel:
         rows fell from 0.510 to 0.507 (README, "Column orders at sampling").
         """
         if self.config.sample_order == "canonical" or len(free) < 2:
-            return net.sample(z, first + free, fixed, generator)
+            return net.sample(z, first + free, fixed, generator, tables)
         n = len(z)
         n_groups = min(ORDERS_PER_BATCH, n)
         pad = -n % n_groups  # groups are equal: repeat a few rows, then drop them
@@ -633,7 +653,9 @@ class VAEModel:
         orders = torch.stack([torch.randperm(len(free), generator=generator) for _ in range(n_groups)])
         orders = free_cols[orders]
         padded = {c: torch.cat([t, t[:pad]]) for c, t in fixed.items()}
-        tokens = net.sample_grouped(torch.cat([z, z[:pad]]), first, orders.to(z.device), padded, generator)
+        tokens = net.sample_grouped(
+            torch.cat([z, z[:pad]]), first, orders.to(z.device), padded, generator, tables
+        )
         return tokens[:n]
 
     def _latents(self, net: TabularVAE, n: int, fixed: dict, generator: torch.Generator) -> torch.Tensor:

@@ -45,6 +45,7 @@ def render(manifest: dict[str, Any], data: dict[str, Any]) -> str:
     gates = [
         ("input validation", validation.get("input", {}).get("success")),
         ("privacy gate", privacy.get("passed")),
+        ("quality floor", manifest["quality"]["passed"] if "quality" in manifest else None),
         ("output validation", validation.get("output", {}).get("success")),
     ]
     parts = [
@@ -54,9 +55,12 @@ def render(manifest: dict[str, Any], data: dict[str, Any]) -> str:
         f"<p class='muted'>run {_esc(manifest['run_id'])} · model {_esc(manifest['model']['name'])} · "
         f"seed {_esc(manifest['seed'])} · {manifest['rows'].get('synthetic', 0):,} synthetic rows from "
         f"{manifest['rows']['train']:,} training rows</p>",
+        *_overall(fidelity),
         "<h2>Verdicts</h2><div class='verdicts'>",
         *[f"<div class='verdict'><b>{name}</b><br>{_verdict(ok)}</div>" for name, ok in gates],
         "</div>",
+        *_rules(manifest.get("rules")),
+        *_quality(manifest.get("quality")),
         "<h2>Fidelity</h2><table><tr><th>figure</th><th>value</th></tr>",
         *[
             f"<tr><td>{_esc(k.replace('_', ' '))}</td><td>{v:.4f}</td></tr>"
@@ -64,6 +68,7 @@ def render(manifest: dict[str, Any], data: dict[str, Any]) -> str:
             if isinstance(v, float)
         ],
         "</table>",
+        *_worst(data.get("scores")),
         "<h2>Privacy</h2><table><tr><th>check</th><th>figure</th><th>rule</th><th>verdict</th>"
         "<th>detail</th></tr>",
         *[
@@ -112,3 +117,79 @@ def render(manifest: dict[str, Any], data: dict[str, Any]) -> str:
         parts.append(_img(plots.dcr_plot(data["dcr"]), "DCR histogram"))
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+OVERALL = ("column_shapes", "pair_trends", "detection")
+
+
+def overall_score(fidelity: dict[str, Any]) -> float | None:
+    """The mean of column shapes, pair trends and the detection score (those present)."""
+    present = [float(fidelity[k]) for k in OVERALL if isinstance(fidelity.get(k), int | float)]
+    return sum(present) / len(present) if present else None
+
+
+def _overall(fidelity: dict[str, Any]) -> list[str]:
+    score = overall_score(fidelity)
+    if score is None:
+        return []
+    named = ", ".join(k.replace("_", " ") for k in OVERALL if k in fidelity)
+    return [f"<p style='font-size:1.4rem'><b>Overall score {score:.3f}</b> <span class='muted'>"
+            f"(mean of {_esc(named)}; 1 is indistinguishable from the real rows)</span></p>"]  # fmt: skip
+
+
+def _rules(rules: dict[str, Any] | None) -> list[str]:
+    if not rules:
+        return []
+    rows = [
+        f"<tr><td>{_esc(r['name'])}</td><td>{r['violations']:,}</td>"
+        f"<td>{_near(r['real_exception_rate'])}</td><td>{rules['repairs'].get(r['name'], 0):,}</td></tr>"
+        for r in sorted(rules["rules"], key=lambda r: (-r["violations"], r["name"]))
+    ]
+    return [
+        f"<h2>Rules of the real data: {len(rules['rules'])} rules, {rules['violations']:,} violations "
+        "in the published rows</h2><p class='muted'>Mined from the training rows. Violations count "
+        "published rows; repairs count rows fixed after sampling (the last resort).</p>",
+        "<table><tr><th>rule</th><th>violations</th><th>real rows</th><th>repairs</th></tr>",
+        *rows,
+        "</table>",
+    ]
+
+
+def _near(rate: float) -> str:
+    if not rate:
+        return "always hold"
+    return f"near-rule: real exception rate {100 * rate:.3f} %; synthetic rows held to none"
+
+
+def _quality(quality: dict[str, Any] | None) -> list[str]:
+    if not quality:
+        return []
+    rows = [
+        f"<tr><td>{_esc(c['name'])}</td><td>{c['figure']:.4f}</td><td>&gt;= {c['threshold']:g}</td>"
+        f"<td>{_verdict(c['passed'])}</td><td>{_esc(c['detail'])}</td></tr>"
+        for c in quality["checks"]
+    ]
+    return [
+        "<h2>Quality floor</h2><p class='muted'>detection: 1 - (2 AUC - 1) of a classifier telling "
+        "synthetic from real training rows (1: it cannot); tstr lift: the share of the real rows' "
+        "model gain over chance that a model trained on synthetic rows keeps.</p>",
+        "<table><tr><th>check</th><th>figure</th><th>floor</th><th>verdict</th><th>detail</th></tr>",
+        *rows,
+        "</table>",
+    ]
+
+
+WORST = 10
+
+
+def _worst(scores: dict[str, dict[str, float]] | None) -> list[str]:
+    if not scores:
+        return []
+    parts = []
+    for title, key in (("columns (shape)", "columns"), ("pairs (trend)", "pairs")):
+        worst = sorted(scores[key].items(), key=lambda kv: kv[1])[:WORST]
+        if worst:
+            parts.append(f"<h3>Worst {title}</h3><table><tr><th>{key[:-1]}</th><th>score</th></tr>")
+            parts += [f"<tr><td>{_esc(name)}</td><td>{value:.4f}</td></tr>" for name, value in worst]
+            parts.append("</table>")
+    return parts

@@ -137,13 +137,19 @@ def validate_frame(
         outcomes.append(
             Outcome(
                 config.type,
-                original.get(config.kwargs.get("column"), config.kwargs.get("column")),
+                _column_of(config.kwargs, original),
                 bool(result.success),
                 details.get("unexpected_count"),
                 details.get("unexpected_percent"),
             )
         )
     return Validation(suite.name, bool(run.success), outcomes, docs_dir / "index.html" if docs_dir else None)
+
+
+def _column_of(kwargs, original: dict[str, str]) -> str | None:
+    """The column an outcome is about (``A, B`` for pair expectations), by its real name."""
+    names = [kwargs.get(k) for k in _COLUMN_KEYS if kwargs.get(k) is not None]
+    return ", ".join(original.get(n, n) for n in names) or None
 
 
 def _allowing(config, allow: tuple[str, ...]):

@@ -88,13 +88,14 @@ def test_conditioned_latents_follow_the_conditions(fitted, mixed_table):
     the learned proposal (one candidate from it) must each correct that.
     """
     model, _ = fitted
+    vae = model.inner
     real = mixed_table.loc[mixed_table["income"] == ">50K", "marital-status"].eq("Married-civ-spouse").mean()
-    proposal, default, share = model.proposal, model.config.condition_draws, {}
+    proposal, default, share = vae.proposal, vae.config.condition_draws, {}
     for name, draws, with_proposal in (("prior", 1, False), ("resampled", 16, False), ("proposal", 1, True)):
-        model.config.condition_draws, model.proposal = draws, proposal if with_proposal else None
+        vae.config.condition_draws, vae.proposal = draws, proposal if with_proposal else None
         rich = model.sample(3000, {"income": ">50K"}, seed=0)
         share[name] = rich["marital-status"].eq("Married-civ-spouse").mean()
-    model.config.condition_draws, model.proposal = default, proposal
+    vae.config.condition_draws, vae.proposal = default, proposal
     assert abs(share["resampled"] - real) < abs(share["prior"] - real) - 0.03
     assert abs(share["proposal"] - real) < abs(share["prior"] - real) - 0.03
     again = [model.sample(500, {"income": ">50K"}, seed=3) for _ in range(2)]
@@ -153,12 +154,12 @@ def test_bf16_and_fp32_sampling_agree_and_are_reproducible(fitted, mixed_table):
     model, schema = fitted
     draws = {}
     for precision in ("fp32", "bf16"):
-        model.config.precision = precision
+        model.inner.config.precision = precision
         draws[precision] = model.sample(3000, seed=3)
         pd.testing.assert_frame_equal(draws[precision], model.sample(3000, seed=3))
-    model.config.precision = "fp32"
+    model.inner.config.precision = "fp32"
     reseeded = model.sample(3000, seed=4)
-    model.config.precision = "auto"
+    model.inner.config.precision = "auto"
     across = evaluate_fidelity(draws["fp32"], draws["bf16"], schema)
     within = evaluate_fidelity(draws["fp32"], reseeded, schema)
     assert across.column_shapes > within.column_shapes - 0.02
@@ -172,9 +173,9 @@ def test_random_orders_and_schema_order_draw_the_same_table(fitted):
     random-order sample is as close to a schema-order sample as a reseeded one is.
     """
     model, schema = fitted
-    model.config.sample_order = "canonical"
+    model.inner.config.sample_order = "canonical"
     canonical, reseeded = model.sample(3000, seed=3), model.sample(3000, seed=4)
-    model.config.sample_order = "random"
+    model.inner.config.sample_order = "random"
     mixed = model.sample(3000, seed=3)
     pd.testing.assert_frame_equal(mixed, model.sample(3000, seed=3))
     across = evaluate_fidelity(canonical, mixed, schema)
@@ -207,7 +208,7 @@ def test_samples_keep_the_input_dtypes(fitted, mixed_table):
 def test_first_column_shortcut_equals_the_zero_prefix(fitted):
     # the first decoded column skips the prefix product; it must equal multiplying the zeros
     model, _ = fitted
-    net = model.net.eval()
+    net = model.inner.net.eval()
     z = net.sample_prior(64, torch.Generator().manual_seed(0))
     with torch.no_grad():
         h, decoded = net._start(z)
@@ -220,7 +221,7 @@ def test_grouped_logits_equal_each_groups_own_column(fitted):
     # random-order sampling scores every group's column in one batched product; it must equal
     # scoring each group's column on its own, from the same partly decoded rows
     model, _ = fitted
-    net = model.net.eval()
+    net = model.inner.net.eval()
     generator = torch.Generator().manual_seed(0)
     z = net.sample_prior(4 * 32, generator)
     with torch.no_grad():

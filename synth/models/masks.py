@@ -1,0 +1,86 @@
+"""Forbidden category pairs as token masks, so that our VAE keeps combination rules while it
+decodes: a column decoded after its partner cannot draw a value that the pair forbids.
+
+Our decoder reads columns one at a time (any order), so this is exact and cheap: one boolean
+table per ordered pair of columns, indexed by the partner's token. Rare levels pooled into a
+column's tail token are left unmasked (masking the pool would forbid its common partners);
+the rule codec repairs the few rows they may break, and counts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import torch
+
+from synth.models.encoding import TableCode
+from synth.rules.rule import Rule
+
+Tables = dict[tuple[int, int], torch.Tensor]
+"""(partner column, decoded column) -> bool (partner vocabulary, decoded vocabulary)."""
+
+
+def forbidden_tables(rules: Iterable[Rule], code: TableCode, device: torch.device) -> Tables:
+    """The masks of every forbidden cell of ``rules`` whose values have tokens of their own."""
+    tables: Tables = {}
+    sizes = code.vocab_sizes
+    for rule in rules:
+        if rule.kind != "combination" or rule.columns[0] not in code.names:
+            continue
+        for a, b, value_a, value_b, _ in rule.params["forbidden"]:
+            (pa, ta), (pb, tb) = _token(code, a, value_a), _token(code, b, value_b)
+            if ta is None or tb is None:
+                continue
+            for x, y, tx, ty in ((pa, pb, ta, tb), (pb, pa, tb, ta)):
+                if (x, y) not in tables:
+                    tables[(x, y)] = torch.zeros(sizes[x], sizes[y], dtype=torch.bool)
+                tables[(x, y)][tx, ty] = True
+    return {pair: table.to(device) for pair, table in tables.items()}
+
+
+def _token(code: TableCode, name: str, value) -> tuple[int, int | None]:
+    position, column = code.column(name)
+    try:
+        token = int(column.encode(pd.Series([value], dtype=object))[0])
+    except Exception:  # noqa: BLE001 - a value the code cannot place is left to the repair
+        return position, None
+    return position, None if column.tail and token == column.tail_token else token
+
+
+def mask_logits(logits: torch.Tensor, col: int, tokens: torch.Tensor, done: list[int], tables: Tables):
+    """``logits`` (B, V) of column ``col`` with the values that decoded partners forbid at -inf;
+    a row whose every value would be forbidden keeps its logits (the repair counts it).
+    """
+    masked = logits
+    for partner in done:
+        table = tables.get((partner, col))
+        if table is not None:
+            masked = masked.masked_fill(table[tokens[:, partner]][:, : logits.shape[-1]], float("-inf"))
+    return _never_all(masked, logits)
+
+
+def mask_grouped(
+    logits: torch.Tensor, cols: torch.Tensor, tokens: torch.Tensor, done: torch.Tensor, tables: Tables
+):
+    """:func:`mask_logits` for G groups at once: ``logits`` (G, R, V), group g decodes
+    ``cols[g]``; ``tokens`` (G, R, C); ``done`` (G, C) marks the columns each group has decoded.
+    """
+    masked = logits
+    for (partner, col), table in tables.items():
+        groups = torch.nonzero((cols == col) & done[:, partner]).flatten()
+        if len(groups) == 0:
+            continue
+        banned = table[tokens[groups, :, partner]]  # (g, R, V_col)
+        pad = logits.shape[-1] - banned.shape[-1]
+        banned = torch.nn.functional.pad(banned, (0, pad), value=False)
+        masked = masked.clone() if masked is logits else masked
+        masked[groups] = masked[groups].masked_fill(banned, float("-inf"))
+    return _never_all(masked, logits)
+
+
+def _never_all(masked: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    if masked is logits:
+        return logits
+    dead = torch.isinf(masked).all(-1, keepdim=True)
+    return torch.where(dead, logits, masked)
