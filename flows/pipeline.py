@@ -295,6 +295,12 @@ def evaluate(train, holdout, synthetic, schema: Schema, job: Job) -> tuple[dict,
         figures["holdout_negatives"] = int(holdout[job.target].notna().sum()) - figures["holdout_positives"]
         figures["tstr_auc"] = tstr_auc(synthetic[modelled], holdout[modelled], job.target, seed=job.seed)
         figures["real_train_auc"] = tstr_auc(train[modelled], holdout[modelled], job.target, seed=job.seed)
+        matched = (
+            train.sample(min(len(train), len(synthetic)), random_state=job.seed) if len(synthetic) else train
+        )
+        figures["real_matched_auc"] = tstr_auc(
+            matched[modelled], holdout[modelled], job.target, seed=job.seed
+        )
     report = build_report_data(train, holdout, synthetic, schema)
     report["scores"] = {"columns": fidelity.shapes_by_column, "pairs": fidelity.trends_by_pair}
     return figures, report

@@ -2,7 +2,8 @@
 
 A :class:`Schema` records, per column, its *kind* (how models treat it), the pandas dtype of the
 input (so outputs keep it), whether it has nulls, and whether it is a direct identifier that no
-model may learn. It is plain data: JSON in, JSON out, overridable from a job file.
+model may learn; and the table's rules (:class:`Rule`, mined by :mod:`synth.rules`). It is plain
+data: JSON in, JSON out, overridable from a job file.
 """
 
 from __future__ import annotations
@@ -17,13 +18,91 @@ import numpy as np
 import pandas as pd
 
 from synth.errors import JobError, SchemaError
-from synth.rules.rule import Rule
 
 MIN_ID_ROWS = 20  # value-based key detection needs at least this many rows
 UNIQUE_TEXT_SHARE = 0.95  # text columns this unique are identifiers: nothing to learn, all to leak
 _KEY_NAME = re.compile(r"(^id$|_id$|^id_|_key$|^key$|uuid|guid)", re.IGNORECASE)
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 MIXED_NUMERIC_SHARE = 0.5  # text columns with this share of numbers or more are refused as mixed
+
+
+KINDS = ("depends", "combination", "order", "identity", "nulls", "values", "integer", "range")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule of the real table: deterministic structure every published row must keep.
+
+    Rules are plain data stored with the schema (``model.json`` holds them whole; manifests and
+    reports list them by name, kind and figures, never with values). Kinds:
+
+    =============  ================================  ==============================================
+    kind           columns                           meaning
+    =============  ================================  ==============================================
+    depends        (A, B)                            B is a function of A (a map in ``params``)
+    combination    (A, B, ...)                       only the observed combinations of these
+                                                     categorical columns occur (forbidden cells
+                                                     in ``params``: pairs independence expects)
+    order          (low, high)                       low <= high on every row where both are set
+    identity       (A, B, C)                         A op B = C within rounding (op: ``*`` or ``+``)
+    nulls          (A, B)                            B is missing exactly when A is missing
+                                                     (``params.value``: or when A equals it)
+    values         (A,)                              one of a few numbers (``params.values``)
+    integer        (A,)                              whole numbers only
+    range          (A,)                              within the widened observed bounds
+    =============  ================================  ==============================================
+
+    ``tolerance`` is the real share of training rows that break a near-rule (Adult's one
+    ``Husband``/``Female`` row): synthetic rows are held to zero, the report states the real rate.
+
+    ``name`` is what job files and reports call it.
+    """
+
+    kind: str
+    columns: tuple[str, ...]
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    tolerance: float = 0.0
+    origin: str = "mined"
+
+    @property
+    def name(self) -> str:
+        """``depends: education -> education-num``, ``order: account_date <= loan_date``, …."""
+        c = self.columns
+        if self.kind == "depends":
+            return f"depends: {c[0]} -> {c[1]}"
+        if self.kind == "order":
+            return f"order: {c[0]} <= {c[1]}"
+        if self.kind == "identity":
+            return f"identity: {c[0]} {self.params.get('op', '*')} {c[1]} = {c[2]}"
+        if self.kind == "nulls":
+            when = f" or {c[0]} is one value" if "value" in self.params else ""
+            return f"nulls: {c[1]} missing exactly when {c[0]} is{when}"
+        return f"{self.kind}: {', '.join(c)}"
+
+    def summary(self) -> dict[str, Any]:
+        """What manifests and reports show: no values of the real data."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "columns": list(self.columns),
+            "real_exception_rate": self.tolerance,
+            "origin": self.origin,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Whole (``model.json``): the map of a dependency, the combinations, …."""
+        return {**self.summary(), "params": self.params}
+
+    @classmethod
+    def from_dict(cls, payload: dict[str, Any]) -> Rule:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            payload["kind"],
+            tuple(payload["columns"]),
+            dict(payload.get("params") or {}),
+            float(payload.get("real_exception_rate", 0.0)),
+            payload.get("origin", "mined"),
+        )
 
 
 class Kind(StrEnum):

@@ -157,6 +157,8 @@ def _floor(train, holdout, unseen, schema: Schema, target: str | None, seed: int
         positive = positive_label(holdout[target])
         figures["tstr_auc"] = tstr_auc(unseen[columns], holdout[columns], target, seed=seed)
         figures["real_train_auc"] = tstr_auc(train[columns], holdout[columns], target, seed=seed)
+        matched = train.sample(len(unseen), random_state=seed)
+        figures["real_matched_auc"] = tstr_auc(matched[columns], holdout[columns], target, seed=seed)
         figures["holdout_positives"] = int((holdout[target] == positive).sum())
         figures["holdout_negatives"] = int(holdout[target].notna().sum()) - figures["holdout_positives"]
     return quality_checks(figures, detection_min=0.5, tstr_lift_min=0.7)

@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 
 from synth.models.encoding import TableCode
-from synth.rules.rule import Rule
+from synth.schema import Rule
 
 Tables = dict[tuple[int, int], torch.Tensor]
 """(partner column, decoded column) -> bool (partner vocabulary, decoded vocabulary)."""

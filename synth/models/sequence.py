@@ -44,7 +44,10 @@ from synth import events as ev
 from synth.errors import InputError, ModelError, NotFittedError
 from synth.models.base import Progress, check_device, one_cycle, torch_device, typed_config
 from synth.models.encoding import EncodingConfig, TableCode, fit_column, fit_table
+from synth.models.kept import RuleKeeper
 from synth.models.vae import VAEModel
+from synth.rules.codec import RuleCodec
+from synth.rules.select import rules_for
 from synth.schema import Column, ColumnOverride, Kind, Schema, infer_schema
 
 WEIGHTS_FILE = "events.pt"
@@ -275,7 +278,7 @@ class SequenceModel:
         self.schema: Schema | None = None
         self.layout: Layout | None = None
         self.code: TableCode | None = None
-        self.entities: VAEModel | None = None
+        self.entities: RuleKeeper | None = None
         self.net: EventNet | None = None
         self.history: dict[str, Any] = {}
 
@@ -396,7 +399,9 @@ class SequenceModel:
             self.layout.context_schema = infer_schema(
                 context, table="context", overrides={cfg.entity_key: ColumnOverride(kind=Kind.ID)}
             ).to_dict()
-        self.entities = VAEModel(epochs=cfg.entity_epochs, seed=cfg.seed, device=cfg.device, batch_size=256)
+        entity_schema = rules_for(entities, entity_schema)  # the entities keep their rules too
+        vae = VAEModel(epochs=cfg.entity_epochs, seed=cfg.seed, device=cfg.device, batch_size=256)
+        self.entities = RuleKeeper(vae)
         self.entities.fit(entities, entity_schema)
         frame = self._event_frame(booked, times)
         event_schema = infer_schema(frame, table="events")
@@ -409,7 +414,7 @@ class SequenceModel:
         span = int((np.datetime64(self.layout.window_end) - first).astype(np.int64))
         self.layout.calendar = (str(first), span + int(frame[GAP].max()) + 400)
         padded = self._pad(self.code.encode(frame, rng), booked, times, entities)
-        entity_tokens = self.entities.code.encode(entities, rng)
+        entity_tokens = self._entity_tokens(entities, rng)
         data = [torch.from_numpy(a).to(device) for a in (*padded, entity_tokens)]
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(cfg.seed)
@@ -419,11 +424,16 @@ class SequenceModel:
         self.history["entities"] = len(entities)
         self.history["events"] = len(booked)
 
+    def _entity_tokens(self, entities: pd.DataFrame, rng: np.random.Generator | None = None) -> np.ndarray:
+        """The entity VAE's tokens of whole entity rows (its rule codec's table, every row)."""
+        codec = RuleCodec(self.entities.schema, native=VAEModel.keeps)
+        return self.entities.inner.code.encode(codec.encode(entities, every_row=True), rng)
+
     def _build_net(self) -> EventNet:
         gap_days = [float(v) for v in self.code.columns[0].levels]
         return EventNet(
             self.code.vocab_sizes,
-            self.entities.code.vocab_sizes,
+            self.entities.inner.code.vocab_sizes,
             gap_days,
             tuple(self.layout.calendar),
             self.config,
@@ -564,7 +574,7 @@ class SequenceModel:
             starts = (drawn[layout.anchor] + offset).to_numpy().astype("datetime64[D]")
         else:
             starts = drawn[ev.START].to_numpy().astype("datetime64[D]")
-        entity_tokens = self.entities.code.encode(drawn)
+        entity_tokens = self._entity_tokens(drawn)
         device = next(self.net.parameters()).device
         batch = 65_536 if device.type == "cuda" else 8_192
         tokens, days = [], []
@@ -716,6 +726,8 @@ class SequenceModel:
         self.entities.save_files(directory / ENTITY_DIR)
         schema = json.dumps(self.entities.schema.to_dict())
         (directory / ENTITY_DIR / "schema.json").write_text(schema)
+        inner = json.dumps(self.entities.model_schema.to_dict())
+        (directory / ENTITY_DIR / "model_schema.json").write_text(inner)
 
     @classmethod
     def load_files(cls, directory: Path, params: dict[str, Any], schema: Schema) -> SequenceModel:
@@ -727,14 +739,18 @@ class SequenceModel:
         model.code = TableCode.from_dict(payload["encoding"])
         model.history = payload.get("history", {})
         entity_schema = Schema.from_dict(json.loads((directory / ENTITY_DIR / "schema.json").read_text()))
+        inner_file = directory / ENTITY_DIR / "model_schema.json"
+        inner_schema = (
+            Schema.from_dict(json.loads(inner_file.read_text())) if inner_file.is_file() else entity_schema
+        )
         vae_params = {"epochs": model.config.entity_epochs, "seed": model.config.seed, "batch_size": 256}
-        model.entities = VAEModel.load_files(
-            directory / ENTITY_DIR, {**vae_params, "device": "cpu"}, entity_schema
+        model.entities = RuleKeeper.load(
+            VAEModel, directory / ENTITY_DIR, {**vae_params, "device": "cpu"}, entity_schema, inner_schema
         )
         model.net = model._build_net()
         state = torch.load(directory / WEIGHTS_FILE, map_location="cpu", weights_only=True)
         model.net.load_state_dict(state)
         device = model._device()
         model.net.to(device)
-        model.entities.net.to(device)
+        model.entities.inner.net.to(device)
         return model

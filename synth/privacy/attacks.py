@@ -1,6 +1,6 @@
 """Singling out, linkability and attribute inference, with the ``anonymeter`` package (Giomi et
 al. 2023, the attacks the CNIL and Singapore's PDPC refer to). Each returns the risk estimate
-and its 95 % confidence interval; the gate fails when the upper bound passes the threshold.
+and its 95 % confidence interval (plus the 99 % lower bound the gate judges evidence by).
 
 Each result also carries the attack's raw success rate and that of anonymeter's random-guess
 baseline: an attack no better than guessing has no power, and the gate says so beside its figure.
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from synth.stats import EVIDENCE
+
 
 @dataclass(frozen=True)
 class AttackRisk:
@@ -28,6 +30,7 @@ class AttackRisk:
     attack_rate: float = float("nan")
     baseline_rate: float = float("nan")
     attacks: int = 0
+    evidence_low: float | None = None  # the risk's lower bound at 99 %: the gate's evidence
 
     @property
     def powerless(self) -> bool:
@@ -155,4 +158,5 @@ def _risk(name: str, evaluator, n_attacks: int) -> AttackRisk:
         float(results.attack_rate.value),
         float(results.baseline_rate.value),
         n_attacks,
+        float(evaluator.risk(confidence_level=EVIDENCE).ci[0]),
     )

@@ -226,8 +226,8 @@ def dcr_figures(records: NearestRecords) -> dict[str, float]:
         "dcr_share": share,
         "dcr_p5_synthetic": float(np.quantile(to_train, 0.05)),
         "dcr_p5_holdout": float(np.quantile(records.holdout_to_train[:, 0], 0.05)),
-        "nndr_p5_synthetic": float(np.quantile(_ratio(records.synthetic_to_train), 0.05)),
-        "nndr_p5_holdout": float(np.quantile(_ratio(records.holdout_to_train), 0.05)),
+        "nndr_p5_synthetic": float(np.quantile(nndr(records.synthetic_to_train), 0.05)),
+        "nndr_p5_holdout": float(np.quantile(nndr(records.holdout_to_train), 0.05)),
     }
 
 
@@ -246,7 +246,7 @@ def _smallest(block: torch.Tensor, k: int, best: torch.Tensor | None) -> torch.T
     return torch.topk(torch.cat([best, top], 1), k, dim=1, largest=False).values
 
 
-def _ratio(nn: np.ndarray) -> np.ndarray:
+def nndr(nn: np.ndarray) -> np.ndarray:
     """d1 / d2, with 1.0 where both are zero (a duplicate among duplicates is not isolated)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(nn[:, 1] > 0, nn[:, 0] / nn[:, 1], 1.0)

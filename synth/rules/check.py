@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from synth.rules.rule import Rule
+from synth.schema import Rule
 
 RARE = "<rare>"
 _NULL = "\x00null"

@@ -26,10 +26,11 @@ import pandas as pd
 
 from synth.errors import JobError
 from synth.rules.check import broken, key, keys
-from synth.rules.rule import Rule
-from synth.schema import Column, Kind, Schema, widened_bounds
+from synth.rules.repair import REPAIRS
+from synth.schema import Column, Kind, Rule, Schema, widened_bounds
 
 _DAY = pd.Timedelta(days=1)
+_UNSEEN = "\x00unseen"
 
 
 @dataclass
@@ -171,11 +172,13 @@ class RuleCodec:
         gap = high - low
         return gap / _DAY if pd.api.types.is_timedelta64_dtype(gap.dtype) else gap.astype(float)
 
-    def encode(self, train: pd.DataFrame) -> pd.DataFrame:
-        """The training rows as the model learns them (real exceptions of near-rules left out)."""
+    def encode(self, train: pd.DataFrame, *, every_row: bool = False) -> pd.DataFrame:
+        """The training rows as the model learns them: real exceptions of near-rules are left
+        out unless ``every_row`` (a caller that needs one model row per input row).
+        """
         p = self.plan
         keep = np.ones(len(train), dtype=bool)
-        for rule in [*p.joint.values(), *p.gap.values()]:
+        for rule in [*p.joint.values(), *p.gap.values()] if not every_row else ():
             keep &= ~broken(train, rule)
         frame = train.loc[keep].reset_index(drop=True)
         out = {}
@@ -191,7 +194,7 @@ class RuleCodec:
             fill = values.mode(dropna=True).iloc[0] if values.notna().any() else 0
             out[name] = values.where(values.notna(), fill)
         result = frame.assign(**out) if out else frame
-        return result[self.model_schema().names]
+        return result[[name for name in self.model_schema().names if name in result.columns]]
 
     def _joint_codes(self, frame: pd.DataFrame, rule: Rule) -> pd.Series:
         index = {tuple(key(v) for v in combo[:-1]): str(i) for i, combo in enumerate(rule.params["combos"])}
@@ -216,8 +219,8 @@ class RuleCodec:
             out[name] = table.iloc[
                 codes.fillna(len(values)).astype(int).clip(0, len(values)).to_numpy()
             ].to_numpy()
-        for name, rule in p.derive.items():
-            out[name] = self._derived(out[rule.columns[0]], rule)
+        for rule in p.derive.values():
+            self._derive(out, rule)
         for name, rule in self._gap_order():
             gap = pd.to_numeric(out[name], errors="coerce")
             negative = int((gap < 0).sum())
@@ -243,14 +246,19 @@ class RuleCodec:
         out = self._repair(out)
         return out[[c.name for c in self.schema.modelled]]
 
-    def _derived(self, determinant: pd.Series, rule: Rule) -> pd.Series:
+    def _derive(self, out: pd.DataFrame, rule: Rule) -> None:
+        """The dependent column from its determinant. A determinant value the map lacks (a
+        model's own rare-level token) takes the most common mapped value: a counted repair.
+        """
+        source, target = rule.columns
         mapping = {key(a): b for a, b, _ in rule.params["map"]}
-        fallback = max(rule.params["map"], key=lambda row: row[2])[1]
-        values = keys(determinant).map(lambda v: mapping.get(v, _UNSEEN))
-        unseen = values.eq(_UNSEEN)
+        common = max(rule.params["map"], key=lambda row: row[2])
+        values = keys(out[source]).map(lambda v: mapping.get(v, _UNSEEN))
+        unseen = values.eq(_UNSEEN).to_numpy()
         if unseen.any():
             self.repairs[rule.name] = int(unseen.sum())
-        return values.where(~unseen, fallback).map(lambda v: np.nan if v is None else v)
+            out[source] = out[source].astype(object).where(~unseen, common[0])
+        out[target] = values.where(~unseen, common[1]).map(lambda v: np.nan if v is None else v).to_numpy()
 
     def _gap_order(self) -> list[tuple[str, Rule]]:
         """Chains (a <= b <= c) decode their low columns first."""
@@ -274,7 +282,7 @@ class RuleCodec:
             if not bad.any():
                 continue
             self.repairs[rule.name] = self.repairs.get(rule.name, 0) + int(bad.sum())
-            out = _REPAIRS[rule.kind](out, rule, bad)
+            out = REPAIRS[rule.kind](out, rule, bad)
         return out
 
     def conditions(self, conditions, n: int, seed: int):
@@ -369,71 +377,3 @@ class RuleCodec:
                     raise JobError(f"--condition: {column} takes only the values the training rows have")
                 out[column] = [labels[key(v)] for v in out[column]]
         return pd.DataFrame(out)
-
-
-_UNSEEN = "\x00unseen"
-
-
-def _repair_pair(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
-    """Rows in a forbidden cell take the second column's most common allowed value."""
-    a, b = rule.columns[:2]
-    forbidden = {(key(x), key(y)) for _, _, x, y, _ in rule.params["forbidden"]}
-    levels = keys(out[b]).value_counts().index.tolist()
-    fixed = [
-        next((v for v in levels if (key_a, v) not in forbidden), None) for key_a in keys(out.loc[bad, a])
-    ]
-    out.loc[bad, b] = [None if v is None or v == key(None) else v for v in fixed]
-    return out
-
-
-def _repair_order(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
-    out.loc[bad, rule.columns[1]] = out.loc[bad, rule.columns[0]]
-    return out
-
-
-def _repair_integer(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
-    name = rule.columns[0]
-    out[name] = pd.to_numeric(out[name], errors="coerce").round()
-    return out
-
-
-def _repair_range(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
-    low, high = rule.params["bounds"]
-    name = rule.columns[0]
-    out[name] = pd.to_numeric(out[name], errors="coerce").clip(low, high)
-    return out
-
-
-def _repair_identity(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
-    a, b = (pd.to_numeric(out[c], errors="coerce") for c in rule.columns[:2])
-    out.loc[bad, rule.columns[2]] = (a * b if rule.params.get("op") == "*" else a + b)[bad]
-    return out
-
-
-def _repair_nulls(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
-    a = out[rule.columns[0]]
-    when = (
-        (keys(a) == key(rule.params["value"])).to_numpy() if "value" in rule.params else a.isna().to_numpy()
-    )
-    out.loc[bad & when, rule.columns[1]] = None
-    return out
-
-
-def _repair_values(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
-    """A number outside a column's few values takes the nearest of them."""
-    allowed = np.array(sorted(rule.params["values"]), dtype=float)
-    values = pd.to_numeric(out[rule.columns[0]], errors="coerce").to_numpy(float)
-    nearest = allowed[np.abs(values[bad, None] - allowed[None, :]).argmin(axis=1)]
-    out.loc[bad, rule.columns[0]] = nearest
-    return out
-
-
-_REPAIRS = {
-    "values": _repair_values,
-    "combination": _repair_pair,
-    "order": _repair_order,
-    "integer": _repair_integer,
-    "range": _repair_range,
-    "identity": _repair_identity,
-    "nulls": _repair_nulls,
-}

@@ -15,8 +15,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from synth.rules.rule import Rule
-from synth.schema import Column, Kind, Schema
+from synth.schema import Column, Kind, Rule, Schema
 
 MIN_GROUP = 5
 MAX_SINGLETON_SHARE = 0.02

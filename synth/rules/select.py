@@ -15,8 +15,7 @@ import pandas as pd
 from synth.errors import JobError
 from synth.rules.check import broken
 from synth.rules.mine import _group_rule, _plain, mine_rules
-from synth.rules.rule import Rule
-from synth.schema import Schema
+from synth.schema import Rule, Schema
 
 DECLARABLE = ("depends", "combination", "order", "identity", "nulls", "values")
 

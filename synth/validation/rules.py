@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from synth.rules.check import broken
-from synth.rules.rule import Rule
+from synth.schema import Rule
 from synth.validation.checks import Validation, validate_frame
 
 PAIR = "expect_column_pair_values_a_to_be_greater_than_b"

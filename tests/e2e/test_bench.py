@@ -44,11 +44,34 @@ def test_tabular_bench_scores_every_model_on_one_split(tmp_path, monkeypatch, ca
         assert figures["draws"] == 2 and figures["tstr_auc_sd"] >= 0 and figures["dcr_share_sd"] >= 0
         assert figures["copy_rows"] == 5000 and figures["copies_per_million"] >= 0
         assert 0 <= figures["more_rows_dcr_share"] <= 1 and 0 < figures["more_rows_dcr_share_se"] < 0.02
+        assert 0 <= figures["detection"] <= 1 and figures["violations_per_10k"] == 0  # rules kept
     assert by_name["vae"]["conditional"]["slowdown"] > 0
     markdown = (tmp_path / "bench-adult_sample.md").read_text()
     assert "| vae |" in markdown and "Means over 2 sample draw(s)" in markdown
     assert "| real holdout rows |" in markdown and "over 5,000 more rows of each model" in markdown
     assert "DCR share, 5,000 more rows" in markdown
+    assert "rule violations per 10,000 rows" in markdown and result["rules"] > 10
+    assert result["real_detection"] > 0.7  # real unseen rows are hard to tell from the training rows
+
+
+def test_false_alarm_study_passes_honest_rows_and_catches_planted_leaks(tmp_path, monkeypatch, capsys):
+    code, out, err = synth(
+        monkeypatch,
+        capsys,
+        "bench",
+        "--false-alarms",
+        "--data",
+        "berka-loans",
+        "--draws",
+        "2",
+        "--out",
+        str(tmp_path),
+    )
+    assert code == 0, err
+    (table,) = json.loads((tmp_path / "false-alarms.json").read_text())["tables"]
+    assert table["draws"] == 2 and table["honest_passed"] == 2
+    assert table["copies_caught"] == 2 and table["rare_caught"] == table["rare_planted"] == 2
+    assert "| berka-loans |" in out
 
 
 def test_privacy_bench_times_the_whole_gate(tmp_path, monkeypatch, capsys):

@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from synth.evaluation.detection import detection_score
-from synth.evaluation.floor import auc_se, quality_checks, tstr_lift
+from synth.evaluation.floor import quality_checks, tstr_lift
 from synth.split import split
+from synth.stats import auc_se
 
 
 def test_real_unseen_rows_are_not_detected(adult):

@@ -95,3 +95,13 @@ def test_length_batches_cover_every_row_once_with_little_padding():
     padded = sum(float(lengths[b].max()) * len(b) for b in first)
     assert padded < 1.3 * float(lengths[covered].sum())  # random batches pad ~1.9x here
     assert not all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+def test_the_entity_part_keeps_its_mined_rules(fitted_sequence):
+    from synth.rules.check import violations
+
+    model, _ = fitted_sequence
+    rules = model.entities.schema.rules
+    assert {r.kind for r in rules} >= {"integer", "range"}
+    drawn = model.entities.sample(300, seed=9)
+    assert sum(violations(drawn, rules).values()) == 0

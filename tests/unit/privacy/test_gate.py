@@ -107,13 +107,21 @@ def test_dp_training_stays_within_its_budget(adult):
     assert len(model.sample(100, seed=0)) == 100
 
 
-def test_attack_checks_use_the_bound_only_where_enough_attacks_ran():
+def test_attack_checks_fail_on_evidence_not_on_noise():
+    noisy = AttackRisk("linkability", 0.12, 0.0, 0.3, attack_rate=0.4, baseline_rate=0.1, attacks=170)
+    check = _attack_check(noisy, PrivacyConfig())
+    assert check.passed and "within noise of real unseen rows" in check.detail
+    leak = AttackRisk("linkability", 0.2, 0.05, 0.35, attack_rate=0.5, baseline_rate=0.1, attacks=1000)
+    assert not _attack_check(leak, PrivacyConfig()).passed
+    calm = AttackRisk("linkability", 0.05, 0.01, 0.2, attack_rate=0.3, baseline_rate=0.1, attacks=1000)
+    assert _attack_check(calm, PrivacyConfig()).passed
+
+
+def test_the_older_attack_rules_remain_selectable():
     few = AttackRisk("linkability", 0.05, 0.0, 0.2, attack_rate=0.3, baseline_rate=0.1, attacks=170)
-    check = _attack_check(few, PrivacyConfig())
+    check = _attack_check(few, PrivacyConfig(attack_bound="auto"))
     assert check.passed and check.figure == 0.05 and "judged on the estimate" in check.detail
     assert not _attack_check(few, PrivacyConfig(attack_bound="upper")).passed
-    risky = AttackRisk("linkability", 0.12, 0.0, 0.3, attack_rate=0.4, baseline_rate=0.1, attacks=170)
-    assert not _attack_check(risky, PrivacyConfig()).passed
     many = AttackRisk("linkability", 0.05, 0.0, 0.2, attack_rate=0.3, baseline_rate=0.1, attacks=1000)
-    check = _attack_check(many, PrivacyConfig())
+    check = _attack_check(many, PrivacyConfig(attack_bound="auto"))
     assert not check.passed and check.figure == 0.2 and "estimate" not in check.detail
