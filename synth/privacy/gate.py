@@ -9,24 +9,27 @@ Default thresholds (each overridable in a job's ``privacy:`` block):
 ========================  =====  ======================================================
 check                     limit  meaning
 ========================  =====  ======================================================
-copies                    0.01   share of synthetic rows that were exact training copies
+copies                    0.01   share of synthetic rows that were exact training copies,
+                                 above the holdout's own share (real tables have duplicates)
 dcr_share                 0.55   share closer to train than to an equal-size holdout
 dcr_p5_ratio              0.5    synthetic 5th-pct DCR / holdout's own (must be >=)
 nndr_p5_ratio             0.5    synthetic 5th-pct NNDR / holdout's own (must be >=)
 membership_inference      0.60   ROC-AUC of the distance attack (0.5 = no signal)
 singling_out, linkability,
-attribute_inference       0.09   anonymeter's risk (Singapore PDPC): its upper 95 % bound
-                                 when >= 1,000 attacks ran, else its estimate (see below)
+attribute_inference       0.09   anonymeter's risk (Singapore PDPC)
 rare_values               0      rare training levels emitted verbatim
 identifiers               0      identifier values equal to a real one
 ========================  =====  ======================================================
 
-Why the attack rule depends on the attack count: anonymeter can run at most as many attacks as
-there are control (holdout) rows, and its interval is ~0.3 wide at 170 attacks (the Berka loans'
-holdout) whenever the secret is predictable from the other columns at all. No synthetic table of
-such an input could prove a risk below 0.09, so the gate would only ever refuse. With fewer than
-``bound_min_attacks`` attacks the estimate is judged and the check's detail says so;
-``attack_bound: upper`` demands the bound at any size.
+Judged on evidence (``judge: evidence``, ``attack_bound: evidence``, the defaults): a check
+fails when its figure is beyond the limit and its 99 % interval excludes what real unseen rows
+give (risk 0, share 0.5, AUC 0.5, ratio 1, the holdout's copy rate) or the limit itself (a
+limit set stricter than real rows give is enforced). Each figure is an estimate
+from finite rows; on small tables (a 170-row holdout allows 170 attacks, an interval ~0.3 wide)
+judging the figure alone refused honest data in most draws (``docs/quality.md`` gives the
+false-alarm rates before and after). ``judge: estimate`` judges the figures alone;
+``attack_bound: upper`` demands the attacks' upper 95 % bound below the limit, ``auto`` the
+former rule (the bound from ``bound_min_attacks`` attacks on, the estimate below).
 """
 
 from __future__ import annotations
@@ -215,13 +218,15 @@ def _distance_checks(records, figures: dict, config: PrivacyConfig, seed: int) -
     nndr_ratio = _safe_ratio(figures["nndr_p5_synthetic"], figures["nndr_p5_holdout"])
     return [
         _check("dcr_share", figures["dcr_share"], config.dcr_share_max, "<=", f"99 % interval from {low:.3f}",
-               strict or low > 0.5),
+               strict or low > min(0.5, config.dcr_share_max)),
         _check("dcr_p5_ratio", dcr_ratio, config.dcr_p5_ratio_min, ">=",
-               f"{_versus(figures, 'dcr_p5')}; 99 % interval to {dcr_high:.3f}", strict or dcr_high < 1),
+               f"{_versus(figures, 'dcr_p5')}; 99 % interval to {dcr_high:.3f}",
+               strict or dcr_high < max(1.0, config.dcr_p5_ratio_min)),
         _check("nndr_p5_ratio", nndr_ratio, config.nndr_p5_ratio_min, ">=",
-               f"{_versus(figures, 'nndr_p5')}; 99 % interval to {nndr_high:.3f}", strict or nndr_high < 1),
+               f"{_versus(figures, 'nndr_p5')}; 99 % interval to {nndr_high:.3f}",
+               strict or nndr_high < max(1.0, config.nndr_p5_ratio_min)),
         _check("membership_inference", mia, config.mia_auc_max, "<=", f"99 % interval from {mia_low:.3f}",
-               strict or mia_low > 0.5),
+               strict or mia_low > min(0.5, config.mia_auc_max)),
     ]  # fmt: skip
 
 

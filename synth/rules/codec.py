@@ -277,12 +277,13 @@ class RuleCodec:
         """The last resort, counted: forbidden pairs too wide to combine, orders not built in,
         non-whole numbers in integer columns, values outside the widened range.
         """
+        cells = [c for r in self.schema.rules if r.kind == "combination" for c in r.params["forbidden"]]
         for rule in self.plan.repair:
             bad = broken(out, rule)
             if not bad.any():
                 continue
             self.repairs[rule.name] = self.repairs.get(rule.name, 0) + int(bad.sum())
-            out = REPAIRS[rule.kind](out, rule, bad)
+            out = REPAIRS[rule.kind](out, rule, bad, cells)
         return out
 
     def conditions(self, conditions, n: int, seed: int):

@@ -13,43 +13,57 @@ from synth.rules.check import key, keys
 from synth.schema import Rule
 
 
-def _repair_pair(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
-    """Rows in a forbidden cell take the second column's most common allowed value."""
-    a, b = rule.columns[:2]
-    forbidden = {(key(x), key(y)) for _, _, x, y, _ in rule.params["forbidden"]}
-    levels = keys(out[b]).value_counts().index.tolist()
-    fixed = [
-        next((v for v in levels if (key_a, v) not in forbidden), None) for key_a in keys(out.loc[bad, a])
-    ]
-    out.loc[bad, b] = [None if v is None or v == key(None) else v for v in fixed]
+def _repair_pair(out: pd.DataFrame, rule: Rule, bad: np.ndarray, cells: list) -> pd.DataFrame:
+    """A row in a forbidden cell: the cell's second column takes its most common value that no
+    forbidden cell of any rule (``cells``: every rule's) rules out for that row, so a repair
+    never breaks another combination. Only the few broken rows are visited.
+    """
+    partners: dict[tuple[str, object], list[tuple[str, object]]] = {}
+    for a, b, va, vb, _ in cells:
+        partners.setdefault((b, key(vb)), []).append((a, key(va)))
+        partners.setdefault((a, key(va)), []).append((b, key(vb)))
+    levels = {c: keys(out[c]).value_counts().index.tolist() for c in rule.columns}
+    rows = out.loc[bad, list({c for cell in cells for c in cell[:2]} & set(out.columns))]
+    for index, row in zip(rows.index, keys_frame(rows).to_dict("records"), strict=True):
+        for a, b, va, vb, _ in rule.params["forbidden"]:
+            if row.get(a) == key(va) and row.get(b) == key(vb):
+                fits = (v for v in levels[b] if all(row.get(o) != ov for o, ov in partners.get((b, v), ())))
+                value = next(fits, row[b])
+                row[b] = value
+                out.at[index, b] = None if value == key(None) else value
     return out
 
 
-def _repair_order(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
+def keys_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as :func:`keys`."""
+    return frame.apply(keys)
+
+
+def _repair_order(out: pd.DataFrame, rule: Rule, bad: np.ndarray, cells: list) -> pd.DataFrame:
     out.loc[bad, rule.columns[1]] = out.loc[bad, rule.columns[0]]
     return out
 
 
-def _repair_integer(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
+def _repair_integer(out: pd.DataFrame, rule: Rule, bad: np.ndarray, cells: list) -> pd.DataFrame:
     name = rule.columns[0]
     out[name] = pd.to_numeric(out[name], errors="coerce").round()
     return out
 
 
-def _repair_range(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
+def _repair_range(out: pd.DataFrame, rule: Rule, bad: np.ndarray, cells: list) -> pd.DataFrame:
     low, high = rule.params["bounds"]
     name = rule.columns[0]
     out[name] = pd.to_numeric(out[name], errors="coerce").clip(low, high)
     return out
 
 
-def _repair_identity(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
+def _repair_identity(out: pd.DataFrame, rule: Rule, bad: np.ndarray, cells: list) -> pd.DataFrame:
     a, b = (pd.to_numeric(out[c], errors="coerce") for c in rule.columns[:2])
     out.loc[bad, rule.columns[2]] = (a * b if rule.params.get("op") == "*" else a + b)[bad]
     return out
 
 
-def _repair_nulls(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
+def _repair_nulls(out: pd.DataFrame, rule: Rule, bad: np.ndarray, cells: list) -> pd.DataFrame:
     a = out[rule.columns[0]]
     when = (
         (keys(a) == key(rule.params["value"])).to_numpy() if "value" in rule.params else a.isna().to_numpy()
@@ -58,7 +72,7 @@ def _repair_nulls(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFram
     return out
 
 
-def _repair_values(out: pd.DataFrame, rule: Rule, bad: np.ndarray) -> pd.DataFrame:
+def _repair_values(out: pd.DataFrame, rule: Rule, bad: np.ndarray, cells: list) -> pd.DataFrame:
     """A number outside a column's few values takes the nearest of them."""
     allowed = np.array(sorted(rule.params["values"]), dtype=float)
     values = pd.to_numeric(out[rule.columns[0]], errors="coerce").to_numpy(float)

@@ -61,7 +61,7 @@ def test_false_alarm_study_passes_honest_rows_and_catches_planted_leaks(tmp_path
         "bench",
         "--false-alarms",
         "--data",
-        "berka-loans",
+        "berka-accounts",
         "--draws",
         "2",
         "--out",
@@ -71,7 +71,7 @@ def test_false_alarm_study_passes_honest_rows_and_catches_planted_leaks(tmp_path
     (table,) = json.loads((tmp_path / "false-alarms.json").read_text())["tables"]
     assert table["draws"] == 2 and table["honest_passed"] == 2
     assert table["copies_caught"] == 2 and table["rare_caught"] == table["rare_planted"] == 2
-    assert "| berka-loans |" in out
+    assert "| berka-accounts |" in out
 
 
 def test_privacy_bench_times_the_whole_gate(tmp_path, monkeypatch, capsys):
