@@ -403,6 +403,7 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
         lap("validate_output")
         fidelity, report = evaluate(train, holdout, synthetic, schema, job)
         quality = floor(fidelity, job)
+        rows_judged = {k: fidelity.pop(k) for k in COUNTS if k in fidelity}
         lap("evaluate")
         publish = verdict.passed and all(c.passed for c in quality)
         publish = publish and (output_check is None or output_check.success)
@@ -432,7 +433,7 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
             },
             extra={
                 "privacy": verdict.to_dict(),
-                "quality": quality_record(quality),
+                "quality": quality_record(quality, rows_judged),
                 "rules": rules_record(schema, synthetic, model),
                 "validation": validation,
                 "fidelity": fidelity,
@@ -461,11 +462,19 @@ def floor(figures: dict, job: Job) -> list:
     return checks
 
 
-def quality_record(checks: list) -> dict[str, Any]:
-    """The manifest's ``quality`` entry."""
+COUNTS = ("detection_rows", "holdout_positives", "holdout_negatives", "real_matched_auc")
+"""Figures the floor's intervals need, kept with its verdict rather than among the scores."""
+
+
+def quality_record(checks: list, figures: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The manifest's ``quality`` entry: the checks and the figures they were judged with."""
     from dataclasses import asdict
 
-    return {"passed": all(c.passed for c in checks), "checks": [asdict(c) for c in checks]}
+    return {
+        "passed": all(c.passed for c in checks),
+        "checks": [asdict(c) for c in checks],
+        **(figures or {}),
+    }
 
 
 def rules_record(schema: Schema, synthetic: pd.DataFrame, model) -> dict[str, Any]:
