@@ -189,6 +189,11 @@ def _summary(result) -> None:
         _credit_rows(table, manifest["credit"])
     if "privacy" in manifest:
         table.add_row("privacy gate", "pass" if manifest["privacy"]["passed"] else "FAIL")
+    if "quality" in manifest:
+        table.add_row("quality floor", "pass" if manifest["quality"]["passed"] else "FAIL")
+    if "rules" in manifest:
+        rules = manifest["rules"]
+        table.add_row("rules", f"{len(rules['rules'])} kept, {rules['violations']:,} violations")
     for side, verdict in manifest.get("validation", {}).items():
         table.add_row(f"{side} validation", "pass" if verdict["success"] else "FAIL")
     for output in ("report", "lift"):
