@@ -26,9 +26,6 @@ _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 MIXED_NUMERIC_SHARE = 0.5  # text columns with this share of numbers or more are refused as mixed
 
 
-KINDS = ("depends", "combination", "order", "identity", "nulls", "values", "integer", "range")
-
-
 @dataclass(frozen=True)
 class Rule:
     """A rule of the real table: deterministic structure every published row must keep.

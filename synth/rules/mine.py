@@ -54,7 +54,8 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64), len(uniques)
 
 
-def _plain(value):
+def plain(value):
+    """A value as JSON stores it (``None`` for missing, numpy scalars as Python ones)."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
         return NULL_TOKEN
     if isinstance(value, np.generic):
@@ -88,7 +89,7 @@ def _dependencies(train: pd.DataFrame, columns: list[Column], codes: dict) -> li
             frame = pd.DataFrame({"a": train[a.name], "b": train[b.name]})
             table = frame.groupby("a", dropna=False, sort=True)["b"].agg(["first", "size"])
             mapping = [
-                [_plain(k), _plain(v), int(s)]
+                [plain(k), plain(v), int(s)]
                 for k, v, s in zip(table.index, table["first"], table["size"], strict=False)
             ]
             rules.append(Rule("depends", (a.name, b.name), {"map": mapping}))
@@ -116,10 +117,10 @@ def _combinations(train: pd.DataFrame, columns: list[Column], codes: dict) -> li
             )
             rows, cols = np.nonzero(forbidden)
             cells[(a.name, b.name)] = [
-                [_plain(ua[i]), _plain(ub[j]), int(counts[i, j])] for i, j in zip(rows, cols, strict=False)
+                [plain(ua[i]), plain(ub[j]), int(counts[i, j])] for i, j in zip(rows, cols, strict=False)
             ]
     groups = _groups(train, cells)
-    rules = [_group_rule(train, group, cells) for group in groups]
+    rules = [group_rule(train, group, cells) for group in groups]
     for (a, b), found in cells.items():
         if not any(a in g and b in g for g in groups):
             forbidden = [[a, b, *cell] for cell in found]
@@ -148,7 +149,8 @@ def _groups(train: pd.DataFrame, cells: dict) -> list[list[str]]:
     return groups
 
 
-def _group_rule(train: pd.DataFrame, group: list[str], cells: dict) -> Rule:
+def group_rule(train: pd.DataFrame, group: list[str], cells: dict) -> Rule:
+    """The combination rule of ``group``: its forbidden cells and its observed combinations."""
     forbidden = [
         [a, b, *cell] for (a, b), found in cells.items() if a in group and b in group for cell in found
     ]
@@ -157,7 +159,7 @@ def _group_rule(train: pd.DataFrame, group: list[str], cells: dict) -> Rule:
         broken |= _equals(train[a], va) & _equals(train[b], vb)
     kept = train.loc[~broken, group]
     table = kept.value_counts(dropna=False, sort=True)
-    combos = [[*map(_plain, key), int(count)] for key, count in table.items()]
+    combos = [[*map(plain, key), int(count)] for key, count in table.items()]
     params = {"forbidden": forbidden, "combos": combos}
     return Rule("combination", tuple(group), params, tolerance=float(broken.mean()))
 
@@ -254,7 +256,7 @@ def _null_patterns(train: pd.DataFrame, columns: list[Column]) -> list[Rule]:
             if a.kind in _LEVELS and not missing[a.name].any():
                 seen = train.loc[gaps, a.name].unique()
                 if len(seen) == 1 and np.array_equal((train[a.name] == seen[0]).to_numpy(), gaps):
-                    rules.append(Rule("nulls", (a.name, b.name), {"value": _plain(seen[0])}))
+                    rules.append(Rule("nulls", (a.name, b.name), {"value": plain(seen[0])}))
                     explained.add(b.name)
                     break
     return rules
@@ -269,6 +271,6 @@ def _value_sets(train: pd.DataFrame, columns: list[Column], derived: set[str]) -
         counts = train[column.name].value_counts(dropna=True)
         if column.name in derived or not 2 <= len(counts) <= MAX_VALUES or counts.min() < MIN_GROUP:
             continue
-        values = sorted(_plain(v) for v in counts.index)
+        values = sorted(plain(v) for v in counts.index)
         rules.append(Rule("values", (column.name,), {"values": values}))
     return rules

@@ -14,7 +14,7 @@ import pandas as pd
 
 from synth.errors import JobError
 from synth.rules.check import broken
-from synth.rules.mine import _group_rule, _plain, mine_rules
+from synth.rules.mine import group_rule, mine_rules, plain
 from synth.schema import Rule, Schema
 
 DECLARABLE = ("depends", "combination", "order", "identity", "nulls", "values")
@@ -69,19 +69,19 @@ def _fitted(train: pd.DataFrame, kind: str, columns: list[str], spec: dict) -> R
     if kind == "depends":
         table = train.groupby(columns[0], dropna=False)[columns[1]].agg(["first", "size"])
         mapping = [
-            [_plain(k), _plain(v), int(s)]
+            [plain(k), plain(v), int(s)]
             for k, v, s in zip(table.index, table["first"], table["size"], strict=False)
         ]
         return Rule(kind, tuple(columns), {"map": mapping})
     if kind == "combination":
-        return _group_rule(train, columns, {})
+        return group_rule(train, columns, {})
     if kind == "identity":
         op = spec.get("op", "*")
         if op not in ("*", "+"):
             raise JobError(f"rules.add: identity: op must be '*' or '+', not '{op}'")
         return Rule(kind, tuple(columns), {"op": op, "within": float(spec.get("within", 0.5))})
     if kind == "values":
-        values = sorted(_plain(v) for v in train[columns[0]].dropna().unique())
+        values = sorted(plain(v) for v in train[columns[0]].dropna().unique())
         return Rule(kind, tuple(columns), {"values": values})
     if kind == "nulls" and "value" in spec:
         return Rule(kind, tuple(columns), {"value": spec["value"]})
