@@ -19,7 +19,8 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from synth.errors import ModelError, NotFittedError
-from synth.models.base import Conditions, Progress, check_device, typed_config
+from synth.models.base import Conditions, Progress, typed_config
+from synth.models.runtime import check_device
 from synth.schema import Schema
 
 WORKSPACE = "argn-workspace"

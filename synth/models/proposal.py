@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from synth.models.base import one_cycle
+from synth.models.runtime import one_cycle
 
 TIGHT_STD = 0.05  # below it, mixture_log_prob's expanded square needs float64
 

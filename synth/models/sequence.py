@@ -42,9 +42,10 @@ from torch import nn
 
 from synth import events as ev
 from synth.errors import InputError, ModelError, NotFittedError
-from synth.models.base import Progress, check_device, one_cycle, torch_device, typed_config
+from synth.models.base import Progress, typed_config
 from synth.models.encoding import EncodingConfig, TableCode, fit_column, fit_table
 from synth.models.kept import RuleKeeper
+from synth.models.runtime import check_device, one_cycle, torch_device
 from synth.models.vae import VAEModel
 from synth.rules.codec import RuleCodec
 from synth.rules.select import rules_for

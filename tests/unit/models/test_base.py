@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from synth.errors import ModelError
-from synth.models.base import check_precision, cpu_has_bf16_matmul, one_cycle, use_bf16
+from synth.models.runtime import check_precision, cpu_has_bf16_matmul, one_cycle, use_bf16
 
 
 def test_precision_settings_resolve():

@@ -1,0 +1,74 @@
+"""Where and how a torch model runs: the device, the precision, the learning-rate schedule.
+
+Kept apart from the model protocol (``synth.models.base``) so that code that only needs a device
+or a schedule (the latent proposal, the sequence model) does not import the protocol's registry.
+"""
+
+from __future__ import annotations
+
+from synth.errors import ModelError
+
+
+def check_device(setting: str, model: str) -> None:
+    """A device setting is ``auto``, ``cpu``, ``cuda`` or ``cuda:N``; anything else is refused."""
+    if setting not in ("auto", "cpu", "cuda") and not setting.startswith("cuda:"):
+        raise ModelError(f"{model}: device must be auto, cpu or cuda, not '{setting}'")
+
+
+def torch_device(setting: str, model: str):
+    """The torch device a setting names (``auto``: a CUDA GPU when there is one)."""
+    import torch
+
+    if setting == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if setting.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError(f"{model}: device 'cuda' was asked for but no CUDA GPU is available")
+    return torch.device(setting)
+
+
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def check_precision(setting: str, model: str) -> None:
+    """A precision setting is ``auto``, ``fp32`` or ``bf16``; anything else is refused."""
+    if setting not in PRECISIONS:
+        raise ModelError(f"{model}: precision must be auto, fp32 or bf16, not '{setting}'")
+
+
+def cpu_has_bf16_matmul() -> bool:
+    """Whether this CPU multiplies bf16 matrices in hardware (Intel AMX tiles).
+
+    There bf16 matrix products run several times faster than fp32 ones; on other CPUs bf16 is
+    emulated and slower than fp32, so ``auto`` precision stays fp32 there. The check is a private
+    torch function, hence the fallback.
+    """
+    import torch
+
+    probe = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    try:
+        return bool(probe()) if probe else False
+    except RuntimeError:
+        return False
+
+
+def use_bf16(setting: str, device) -> bool:
+    """Resolve a precision setting on a device: ``auto`` is bf16 on CUDA and on AMX CPUs."""
+    if setting != "auto":
+        return setting == "bf16"
+    return device.type == "cuda" or (device.type == "cpu" and cpu_has_bf16_matmul())
+
+
+def one_cycle(optimizer, max_lr: float, total_steps: int):
+    """PyTorch's OneCycleLR with a 10 % warm-up, for a run of any length.
+
+    OneCycleLR divides by (warm-up steps - 1), so a run of exactly ten steps (ten epochs of a
+    table that fits one batch) crashed with a ZeroDivisionError: the warm-up is at least two
+    steps. Runs of under four steps are too short for a cycle and keep a constant rate.
+    """
+    import torch
+
+    if total_steps < 4:
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    return torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=max_lr, total_steps=total_steps, pct_start=max(0.1, 2 / total_steps)
+    )

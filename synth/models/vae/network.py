@@ -1,0 +1,287 @@
+"""The network: encoder q(z|x), learned mixture prior p(z), any-order autoregressive decoder.
+
+Shapes in comments: B batch, C modelled columns, E embedding width, D model width, L latent
+width, K components, G groups of rows decoded in one column order, R rows per group.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from synth.models.masks import mask_grouped, mask_logits
+from synth.models.vae.config import VAEConfig
+
+
+class PositionDrop(nn.Module):
+    """Dropout of whole column positions: ``x`` (..., C, D) loses entire D-vectors.
+
+    Elementwise dropout draws a random number per activation, which was 16 % of a CPU training
+    step; one draw per (row, column) costs nothing. Applied to a residual update it is
+    stochastic depth per position; applied to the decoder's inputs it hides whole earlier
+    columns, which also prepares the decoder for conditioning on any subset of columns.
+    """
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        keep = torch.rand_like(x[..., :1]) >= self.p
+        return x * keep.to(x.dtype) / (1 - self.p)
+
+
+class Block(nn.Module):
+    """Pre-norm residual MLP block, applied to every column position alike."""
+
+    def __init__(self, d: int, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(d)
+        self.ff = nn.Sequential(nn.Linear(d, 2 * d), nn.GELU(), nn.Linear(2 * d, d), PositionDrop(dropout))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.ff(self.norm(x))
+
+
+class ColumnMLP(nn.Module):
+    """A residual MLP of each column's own, after the (optional, by default none) shared blocks,
+    which give every column the same function up to an additive position vector.
+    """
+
+    def __init__(self, n_cols: int, d: int, hidden: int) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(d)
+        self.w_in = nn.Parameter(torch.randn(n_cols, d, hidden) / math.sqrt(d))
+        self.b_in = nn.Parameter(torch.zeros(n_cols, hidden))
+        self.w_out = nn.Parameter(torch.zeros(n_cols, hidden, d))
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:  # (B, C, D)
+        h = F.gelu(torch.einsum("bcd,cdh->bch", self.norm(y), self.w_in) + self.b_in)
+        return y + torch.einsum("bch,chd->bcd", h, self.w_out)
+
+    def one(self, y: torch.Tensor, col: int) -> torch.Tensor:  # (B, D), one column
+        h = F.gelu(self.norm(y) @ self.w_in[col] + self.b_in[col])
+        return y + h @ self.w_out[col]
+
+    def grouped(self, y: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:  # (G, R, D): group g is cols[g]
+        h = F.gelu(torch.baddbmm(self.b_in[cols][:, None, :], self.norm(y), self.w_in[cols]))
+        return y + torch.bmm(h, self.w_out[cols])
+
+
+class TabularVAE(nn.Module):
+    """Encoder q(z|x), mixture prior p(z), any-order autoregressive decoder p(x|z)."""
+
+    def __init__(self, vocab_sizes: list[int], cfg: VAEConfig) -> None:
+        super().__init__()
+        d, n_cols = cfg.d_model, len(vocab_sizes)
+        self.vocab_sizes = vocab_sizes
+        self.register_buffer("offsets", torch.tensor([0, *np.cumsum(vocab_sizes)[:-1]]))
+        total = int(sum(vocab_sizes))
+        # encoder: a sum of token embeddings is a linear map of the one-hot row
+        self.enc_embed = nn.Embedding(total, d)
+        self.encoder = nn.Sequential(Block(d), nn.LayerNorm(d), nn.Linear(d, 2 * cfg.d_latent))
+        # learned mixture-of-Gaussians prior
+        self.prior_logits = nn.Parameter(torch.zeros(cfg.n_components))
+        self.prior_mean = nn.Parameter(torch.randn(cfg.n_components, cfg.d_latent))
+        self.prior_logstd = nn.Parameter(torch.zeros(cfg.n_components, cfg.d_latent))
+        # decoder
+        self.latent_in = nn.Linear(cfg.d_latent, d)
+        self.dec_embed = nn.Embedding(total, cfg.d_embed)
+        width = n_cols * cfg.d_embed
+        self.prefix_proj = nn.Parameter(torch.randn(n_cols, width, d) / math.sqrt(width))  # (C, C*E, D)
+        self.position = nn.Parameter(torch.zeros(n_cols, d))
+        self.blocks = nn.Sequential(*[Block(d, cfg.dropout) for _ in range(cfg.n_blocks)])
+        self.drop = PositionDrop(cfg.dropout)
+        self.norm = nn.LayerNorm(d)
+        self.column_mlp = ColumnMLP(n_cols, d, cfg.column_hidden) if cfg.column_hidden else None
+        self.head = nn.Linear(d, total)
+        nn.init.normal_(self.position, std=0.02)
+
+    # -------------------------------------------------------------- pieces
+    def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.enc_embed(tokens + self.offsets).sum(1)  # (B, D)
+        mean, logvar = self.encoder(h).chunk(2, dim=-1)  # (B, L) each
+        return mean, logvar.clamp(-12, 8)
+
+    def prior_mixture(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The prior's log weights (K,), means and log-stds (K, L), as every reader must see them."""
+        return F.log_softmax(self.prior_logits, 0), self.prior_mean, self.prior_logstd.clamp(-7, 3)
+
+    def prior_log_prob(self, z: torch.Tensor) -> torch.Tensor:
+        log_w, mean, log_std = self.prior_mixture()
+        std = log_std.exp()  # (K, L)
+        diff = (z[:, None, :] - mean) / std  # (B, K, L)
+        log_n = -0.5 * diff.pow(2).sum(-1) - std.log().sum(-1) - 0.5 * z.shape[1] * math.log(2 * math.pi)
+        return torch.logsumexp(log_w + log_n, dim=1)  # (B,)
+
+    def sample_prior(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        device = self.prior_mean.device
+        probs = F.softmax(self.prior_logits.float(), 0).cpu()
+        component = torch.multinomial(probs, n, replacement=True, generator=generator).to(device)
+        noise = torch.randn(n, self.prior_mean.shape[1], generator=generator).to(device)
+        std = self.prior_mixture()[2].exp()
+        return self.prior_mean[component] + std[component] * noise  # (n, L)
+
+    def column_logits(self, y: torch.Tensor, col: int) -> torch.Tensor:
+        start = int(self.offsets[col])
+        stop = start + self.vocab_sizes[col]
+        return F.linear(y, self.head.weight[start:stop], self.head.bias[start:stop])
+
+    # -------------------------------------------------------------- training
+    def forward(self, tokens: torch.Tensor, order_keys: torch.Tensor, beta: float) -> tuple:
+        """The loss (so ``torch.func.functional_call`` can compute per-sample gradients)."""
+        return self.loss(tokens, order_keys, beta)
+
+    def loss(self, tokens: torch.Tensor, order_keys: torch.Tensor, beta: float) -> tuple:
+        """Negative ELBO per row, with the decoder reading columns in ``order_keys`` order.
+
+        ``order_keys`` (B, C): column i is decoded before column j when key_i < key_j.
+        """
+        mean, logvar = self.encode(tokens)
+        std = (0.5 * logvar).exp()
+        z = mean + std * torch.randn_like(std)  # (B, L)
+        log_q = (-0.5 * ((z - mean) / std).pow(2) - std.log() - 0.5 * math.log(2 * math.pi)).sum(-1)
+        kl = log_q - self.prior_log_prob(z)  # (B,) single-sample estimate
+        before = (order_keys[:, None, :] < order_keys[:, :, None]).to(z.dtype)  # (B, C, C)
+        emb = self.drop(self.dec_embed(tokens + self.offsets))  # (B, C, E)
+        visible = (before[..., None] * emb[:, None, :, :]).flatten(2)  # (B, C, C*E)
+        prefix = torch.einsum("bck,ckd->bcd", visible, self.prefix_proj)  # (B, C, D)
+        u = self.latent_in(z)[:, None, :] + prefix + self.position  # (B, C, D)
+        y = self.blocks(u)
+        if self.column_mlp is not None:
+            y = self.column_mlp(y)
+        y = self.norm(y)
+        recon = torch.zeros_like(kl)
+        # unbind, not y[:, col]: each slice's backward would zero-fill a whole (B, C, D) gradient
+        for col, (y_col, target) in enumerate(zip(y.unbind(1), tokens.unbind(1), strict=True)):
+            recon = recon + F.cross_entropy(self.column_logits(y_col, col).float(), target, reduction="none")
+        return recon + beta * kl, recon, kl
+
+    # -------------------------------------------------------------- sampling
+    @torch.no_grad()
+    def sample(
+        self, z: torch.Tensor, order: list[int], fixed: dict[int, torch.Tensor], generator, tables=None
+    ) -> torch.Tensor:
+        """Decode columns in ``order``; columns in ``fixed`` take the given tokens; ``tables``
+        (:mod:`synth.models.masks`) forbid values given the columns decoded before.
+        """
+        h, decoded = self._start(z)
+        out = torch.empty(z.shape[0], len(self.vocab_sizes), dtype=torch.long, device=z.device)
+        for step, col in enumerate(order):
+            if col in fixed:
+                token = fixed[col]
+            else:
+                logits = self._next_logits(h, decoded, col, first=step == 0)
+                if tables:
+                    logits = mask_logits(logits, col, out, order[:step], tables)
+                token = gumbel_argmax(logits, generator)
+            out[:, col] = token
+            decoded[:, col] = self.dec_embed(token + self.offsets[col])
+        return out
+
+    @torch.no_grad()
+    def sample_grouped(
+        self, z: torch.Tensor, first: list[int], orders: torch.Tensor, fixed: dict, generator, tables=None
+    ) -> torch.Tensor:
+        """Decode the ``first`` (fixed) columns, then the rest in a column order of each group's
+        own: the rows of ``z`` form G equal contiguous groups, group g decoding ``orders[g]``
+        (G, free columns). Each step runs its batched products once over every group, whichever
+        column each decodes, instead of once per group, which is what a GPU needs. On 2 CPU
+        cores it ran at 0.80-0.98x schema order's speed (the padded vocabulary's Gumbel draws),
+        a loop over the groups at 0.76-0.90x.
+        """
+        n_groups, n_cols = orders.shape[0], len(self.vocab_sizes)
+        h, decoded = self._start(z)
+        out = torch.empty(z.shape[0], n_cols, dtype=torch.long, device=z.device)
+        for col in first:
+            out[:, col] = fixed[col]
+            decoded[:, col] = self.dec_embed(fixed[col] + self.offsets[col])
+        h = h.view(n_groups, -1, h.shape[-1])  # (G, R, D)
+        decoded = decoded.view(n_groups, -1, n_cols, decoded.shape[-1])  # (G, R, C, E), a view
+        grouped_out = out.view(n_groups, -1, n_cols)
+        head = self._padded_head()
+        groups = torch.arange(n_groups, device=z.device)
+        done = torch.zeros(n_groups, n_cols, dtype=torch.bool, device=z.device)
+        done[:, first] = True
+        for step in range(orders.shape[1]):
+            cols = orders[:, step]  # (G,)
+            logits = self._grouped_logits(h, decoded, cols, head, first=not first and step == 0)
+            if tables:
+                logits = mask_grouped(logits, cols, grouped_out, done, tables)
+            token = gumbel_argmax(logits, generator)  # (G, R)
+            grouped_out[groups, :, cols] = token
+            done[groups, cols] = True
+            decoded[groups, :, cols] = self.dec_embed(token + self.offsets[cols][:, None])
+        return out
+
+    def _padded_head(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The output layer as (C, V, D) weights and (C, V) biases, V the largest vocabulary; a
+        smaller column's padding gets bias -inf, so it is never drawn.
+        """
+        n_cols, width = len(self.vocab_sizes), max(self.vocab_sizes)
+        weight = self.head.weight.new_zeros(n_cols, width, self.head.weight.shape[1])
+        bias = self.head.bias.new_full((n_cols, width), float("-inf"))
+        for col, size in enumerate(self.vocab_sizes):
+            start = int(self.offsets[col])
+            weight[col, :size] = self.head.weight[start : start + size]
+            bias[col, :size] = self.head.bias[start : start + size]
+        return weight, bias
+
+    def _grouped_logits(
+        self, h: torch.Tensor, decoded: torch.Tensor, cols: torch.Tensor, head: tuple, first: bool
+    ) -> torch.Tensor:
+        """:meth:`_next_logits` for G groups at once: group g's rows predict column ``cols[g]``.
+        ``h`` (G, R, D), ``decoded`` (G, R, C, E); returns (G, R, V), padded as ``head``.
+        """
+        y = h + self.position[cols][:, None, :]
+        if not first:
+            y = y + torch.bmm(decoded.flatten(2), self.prefix_proj[cols])
+        y = self.blocks(y)
+        if self.column_mlp is not None:
+            y = self.column_mlp.grouped(y, cols)
+        weight, bias = head
+        return torch.baddbmm(bias[cols][:, None, :], self.norm(y), weight[cols].transpose(1, 2)).float()
+
+    @torch.no_grad()
+    def fixed_log_prob(self, z: torch.Tensor, fixed: dict[int, torch.Tensor]) -> torch.Tensor:
+        """The log-likelihood of the fixed columns given ``z``, shape (n,), decoding them first
+        in ascending column order, as :meth:`sample` does.
+        """
+        h, decoded = self._start(z)
+        total = torch.zeros(z.shape[0], device=z.device)
+        for step, col in enumerate(sorted(fixed)):
+            token = fixed[col]
+            log_p = F.log_softmax(self._next_logits(h, decoded, col, first=step == 0), -1)
+            total += log_p.gather(1, token[:, None])[:, 0]
+            decoded[:, col] = self.dec_embed(token + self.offsets[col])
+        return total
+
+    def _start(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.latent_in(z.to(self.latent_in.weight.dtype))  # (n, D)
+        n_cols, width = len(self.vocab_sizes), self.dec_embed.weight.shape[1]
+        decoded = torch.zeros(len(z), n_cols, width, dtype=h.dtype, device=h.device)  # zero until decoded
+        return h, decoded
+
+    def _next_logits(self, h: torch.Tensor, decoded: torch.Tensor, col: int, first: bool) -> torch.Tensor:
+        """Logits of ``col`` given the latent and the columns decoded so far (none if ``first``:
+        the prefix product would multiply zeros; skipping it is a fifth of scoring a condition).
+        """
+        if first:
+            y = self.blocks(h + self.position[col])
+        else:
+            y = self.blocks(h + decoded.flatten(1) @ self.prefix_proj[col] + self.position[col])
+        if self.column_mlp is not None:
+            y = self.column_mlp.one(y, col)
+        return self.column_logits(self.norm(y), col).float()  # (n, vocab of col)
+
+
+def gumbel_argmax(logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """One draw per row from softmax(logits) (the Gumbel-max trick), along the last axis."""
+    uniform = torch.rand(logits.shape, generator=generator).to(logits.device)
+    return (logits - torch.log(-torch.log(uniform.clamp_min(1e-20)))).argmax(-1)
