@@ -254,7 +254,7 @@ def fit(
         params["device"] = device
     if precision is not None:
         params["precision"] = precision
-    sequential = model == "sequence"
+    sequential = models.is_entity_model(model)
     if sequential:
         if not entity_key or not time_column:
             raise JobError("--model sequence needs --entity-key and --time-column")
@@ -309,7 +309,7 @@ def sample(
     if out_file.exists() and not out_file.is_dir() and entities is not None:
         raise JobError(f"{out_file}: is a file; with --entities, --out names a folder")
     synthesizer = models.load(model_dir)
-    if synthesizer.name == "sequence":
+    if models.is_entity_model(synthesizer.name):
         if entities is None or rows is not None or condition:
             raise JobError(f"{model_dir}: a sequence model samples --entities N (not --rows or --condition)")
         check_rows(entities, "--entities")

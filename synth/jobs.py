@@ -24,7 +24,7 @@ from pydantic import (
 from synth.errors import JobError
 from synth.io.read import Source, mask_url
 from synth.limits import MAX_ROWS, MAX_SEED
-from synth.models.base import MODEL_NAMES, TABULAR_MODELS
+from synth.models.base import MODEL_NAMES, TABULAR_MODELS, is_entity_model
 from synth.privacy.gate import PrivacyConfig
 from synth.schema import ColumnOverride, Kind
 
@@ -281,7 +281,7 @@ class Job(_Strict):
         needs_model = self.type != "credit" or self.credit.portfolio == "synthetic"
         if needs_model and self.model is None:
             raise ValueError("model: this job needs a model (e.g. model: vae)")
-        if self.model is not None and (self.type == "sequential") != (self.model.name == "sequence"):
+        if self.model is not None and (self.type == "sequential") != is_entity_model(self.model.name):
             raise ValueError("model 'sequence' is for sequential jobs, which need it")
         return self
 

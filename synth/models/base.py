@@ -55,6 +55,45 @@ class Synthesizer(Protocol):
         """Rebuild a fitted model from :meth:`save_files`' output."""
 
 
+@runtime_checkable
+class EntitySynthesizer(Protocol):
+    """What the pipeline needs from a model of entities with their ordered events (accounts and
+    their transactions): it learns from an events table plus, optionally, one context row per
+    entity, and draws whole entities, never loose rows.
+    """
+
+    name: ClassVar[str]
+    schema: Schema | None
+
+    def fit(
+        self,
+        table: pd.DataFrame,
+        schema: Schema,
+        *,
+        context: pd.DataFrame | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        """Learn the events of ``table`` (and the entities' ``context`` rows)."""
+
+    def sample_entities(
+        self, n: int, *, seed: int = 0, progress: Progress | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``n`` entities (key + context columns) and their events; the same seed, the same."""
+
+    def params(self) -> dict[str, Any]:
+        """The parameters the model was built with (recorded in manifests)."""
+
+    def save_files(self, directory: Path) -> None:
+        """Write the model's own files into ``directory``."""
+
+    @classmethod
+    def load_files(cls, directory: Path, params: dict[str, Any], schema: Schema) -> EntitySynthesizer:
+        """Rebuild a fitted model from :meth:`save_files`' output."""
+
+
+Model = Synthesizer | EntitySynthesizer
+"""Any model the registry builds: one protocol per data shape."""
+
 C = TypeVar("C")
 
 
@@ -80,3 +119,8 @@ def typed_config(config_type: type[C], params: Mapping[str, Any], model: str) ->
 TABULAR_MODELS = ("gaussian_copula", "ctgan", "tvae", "vae", "argn")
 SEQUENCE_MODELS = ("sequence",)
 MODEL_NAMES = TABULAR_MODELS + SEQUENCE_MODELS
+
+
+def is_entity_model(name: str) -> bool:
+    """Whether the model ``name`` is an entity-with-events model (else a table model)."""
+    return name in SEQUENCE_MODELS

@@ -16,7 +16,7 @@ from typing import Any
 from synth.errors import ModelError
 from synth.io.write import atomic_folder, sweep_stale
 from synth.models import integrity
-from synth.models.base import MODEL_FILE, MODEL_NAMES, TABULAR_MODELS, Synthesizer
+from synth.models.base import MODEL_FILE, MODEL_NAMES, TABULAR_MODELS, Model
 from synth.models.kept import RuleKeeper
 from synth.schema import Schema
 
@@ -32,7 +32,7 @@ REGISTRY = {
 this module's protocol and helpers, so this module must not import them."""
 
 
-def _registry() -> dict[str, Callable[..., Synthesizer]]:
+def _registry() -> dict[str, Callable[..., Model]]:
     def resolve(target: str):
         module, _, name = target.partition(":")
         return getattr(importlib.import_module(module), name)
@@ -40,7 +40,7 @@ def _registry() -> dict[str, Callable[..., Synthesizer]]:
     return {name: resolve(target) for name, target in REGISTRY.items()}
 
 
-def build(name: str, **params: Any) -> Synthesizer:
+def build(name: str, **params: Any) -> Model:
     """Build an unfitted model by name; :class:`ModelError` for an unknown name or parameter."""
     registry = _registry()
     if name not in registry:
@@ -52,7 +52,7 @@ def build(name: str, **params: Any) -> Synthesizer:
     return RuleKeeper(model) if name in TABULAR_MODELS else model
 
 
-def save(model: Synthesizer, directory: Path) -> Path:
+def save(model: Model, directory: Path) -> Path:
     """Save a fitted model into ``directory``, signed, replacing any old one atomically.
 
     The new folder is assembled beside the old one; then the old is renamed away, the new
@@ -80,7 +80,7 @@ def save(model: Synthesizer, directory: Path) -> Path:
     return directory
 
 
-def load(directory: Path, expected: str | None = None) -> Synthesizer:
+def load(directory: Path, expected: str | None = None) -> Model:
     """Load a model saved by :func:`save` on this installation.
 
     The folder's signature is verified before any file is parsed or unpickled; ``expected``

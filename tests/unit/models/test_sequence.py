@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from synth import models
-from synth.errors import InputError, ModelError
+from synth.errors import InputError
 from synth.events import Balance, TimeFormat, balance_consistency
 from synth.models.sequence import SequenceModel
 from tests.conftest import TINY_SEQUENCE
@@ -60,10 +60,12 @@ def test_same_seed_same_histories_and_save_load_round_trip(fitted_sequence, tmp_
     pd.testing.assert_frame_equal(loaded.sample_entities(15, seed=9)[0], first[0])
 
 
-def test_tabular_sampling_is_refused_with_a_pointer(fitted_sequence):
+def test_it_is_an_entity_model_not_a_table_model(fitted_sequence):
+    from synth.models import EntitySynthesizer, Synthesizer, is_entity_model
+
     model, _ = fitted_sequence
-    with pytest.raises(ModelError, match="--entities"):
-        model.sample(10)
+    assert isinstance(model, EntitySynthesizer) and is_entity_model(model.name)
+    assert not isinstance(model, Synthesizer)  # no tabular sample() that could only raise
 
 
 def test_context_must_cover_every_entity(berka_events):
@@ -82,7 +84,7 @@ def test_context_must_cover_every_entity(berka_events):
 def test_length_batches_cover_every_row_once_with_little_padding():
     import torch
 
-    from synth.models.sequence import _length_batches
+    from synth.models.sequence.network import length_batches as _length_batches
 
     generator = torch.Generator().manual_seed(0)
     lengths = torch.from_numpy(pd.Series(range(1000)).map(lambda i: (i * 7919) % 131 + 1).to_numpy()).float()
