@@ -40,7 +40,7 @@ def flow_for(job):
         from flows.credit import credit_risk
 
         return credit_risk
-    from flows.pipeline import synthesize
+    from flows.synthesize import synthesize
 
     return synthesize
 

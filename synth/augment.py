@@ -101,3 +101,28 @@ def combine(real: pd.DataFrame, synthetic: pd.DataFrame) -> pd.DataFrame:
         ignore_index=True,
     )
     return out
+
+
+def augment_record(plan: dict[object, int], combined: pd.DataFrame, target: str) -> dict:
+    """The manifest's ``augment`` entry: the plan and the rows per class, real and synthetic."""
+    counts = combined.groupby([target, FLAG]).size()
+    return {
+        "plan": {str(k): v for k, v in plan.items()},
+        "class_counts": {f"{k[0]} ({'synthetic' if k[1] else 'real'})": int(v) for k, v in counts.items()},
+    }
+
+
+def lift_for(model: Synthesizer, train, holdout, augmented: Augmented, spec, seed: int):
+    """Real vs real+synthetic vs real+SMOTE on the real holdout, over ``spec.seeds`` draws of the
+    plan (the first is the published draw); ``spec`` is the job's ``augment`` section.
+    """
+    from synth.evaluation.lift import measure_lift
+
+    def synthetic_for(draw_seed: int) -> pd.DataFrame:
+        if draw_seed == 0:
+            return augmented.synthetic
+        return draw(model, spec.target, augmented.plan, seed=seed + 7919 * draw_seed).synthetic
+
+    return measure_lift(
+        train, holdout, spec.target, synthetic_for, seeds=spec.seeds, precision_at=spec.precision_at
+    )

@@ -75,6 +75,7 @@ class ARGNModel:
     def __init__(self, **params: Any) -> None:
         self.config = typed_config(ARGNConfig, params, self.name)
         self.schema: Schema | None = None
+        self.history: dict[str, Any] = {}  # training figures the manifest records (none kept)
         self._workspace: tempfile.TemporaryDirectory | None = None
         self._model = None
 

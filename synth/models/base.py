@@ -30,6 +30,7 @@ class Synthesizer(Protocol):
 
     name: ClassVar[str]
     schema: Schema | None
+    history: dict[str, Any]  # training figures for the manifest (empty when a model keeps none)
 
     def fit(self, table: pd.DataFrame, schema: Schema, *, progress: Progress | None = None) -> None:
         """Learn the modelled columns of ``table``."""
@@ -64,6 +65,7 @@ class EntitySynthesizer(Protocol):
 
     name: ClassVar[str]
     schema: Schema | None
+    history: dict[str, Any]  # training figures for the manifest (empty when a model keeps none)
 
     def fit(
         self,

@@ -27,7 +27,6 @@ class RuleKeeper:
         self.inner = inner
         self.schema = schema
         self.model_schema = model_schema
-        self.reused_from: str | None = None
         self.repairs: dict[str, int] = {}
 
     @property
@@ -38,7 +37,7 @@ class RuleKeeper:
     @property
     def history(self) -> dict[str, Any]:
         """The inner model's training figures (empty when it keeps none)."""
-        return dict(getattr(self.inner, "history", None) or {})
+        return dict(self.inner.history)
 
     def params(self) -> dict[str, Any]:
         """The inner model's parameters."""

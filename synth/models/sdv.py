@@ -121,6 +121,7 @@ class _SDVModel:
         self.seed = seed
         self.extra = params
         self.schema: Schema | None = None
+        self.history: dict[str, Any] = {}  # training figures the manifest records (none kept)
         self._synthesizer = None
         self._build(Schema("probe", (Column("x", Kind.NUMERIC, "float64"),)), verbose=False)
 

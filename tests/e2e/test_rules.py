@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from flows.pipeline import synthesize
+from flows.synthesize import synthesize
 from synth.errors import GateFailed, JobError
 from synth.jobs import parse_job
 from synth.models.kept import RuleKeeper

@@ -84,7 +84,7 @@ def test_invalid_cron_is_a_job_error(tmp_path):
 
 
 def test_scheduled_run_reuses_model_until_the_input_changes(tmp_path, prefect_harness):
-    from flows.pipeline import synthesize
+    from flows.synthesize import synthesize
     from synth.jobs import parse_job
 
     data = tmp_path / "loans.csv"

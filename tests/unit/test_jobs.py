@@ -44,7 +44,7 @@ def test_bad_jobs_name_the_key(tmp_path, text, message):
 
 
 def test_a_password_in_an_input_url_is_never_serialized(monkeypatch):
-    from flows.pipeline import synthesize
+    from flows.synthesize import synthesize
     from synth.jobs import parse_job
 
     job = parse_job(

@@ -12,10 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from flows.pipeline import reuse_model
 from synth import models
 from synth.io.write import sweep_stale
 from synth.jobs import parse_job
+from synth.pipeline.stages import reuse_model
 from synth.runs import RunFolder
 
 
@@ -95,8 +95,9 @@ def planted_run(tmp_path, adult, adult_schema):
 
 def test_reuse_takes_a_signed_model_of_the_same_job(planted_run, adult_schema, tmp_path):
     job, run = planted_run
-    model = reuse_model(job, adult_schema, "f", tmp_path / "work" / "model")
-    assert model is not None and model.name == "gaussian_copula"
+    reused = reuse_model(job, adult_schema, "f", tmp_path / "work" / "model")
+    assert reused is not None and reused.model.name == "gaussian_copula"
+    assert reused.reused_from == run.name
 
 
 def test_reuse_never_unpickles_a_planted_model(planted_run, adult_schema, tmp_path):

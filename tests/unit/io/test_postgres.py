@@ -44,7 +44,7 @@ def test_a_password_reaches_no_output_and_no_prefect_parameter(
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
-    from flows.pipeline import synthesize
+    from flows.synthesize import synthesize
     from synth.jobs import parse_job
 
     engine = create_engine(postgres_url)

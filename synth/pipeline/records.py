@@ -1,0 +1,123 @@
+"""The manifest of a run, typed, and the records of each stage that go into it.
+
+Aggregates only: fingerprints, counts, parameters, figures, rule names. Never a value of the
+real data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from synth.manifest import package_versions
+from synth.rules.check import violations
+from synth.schema import Schema
+from synth.validation.checks import Validation
+
+
+class InputRecord(BaseModel):
+    """What was read: where from, and the fingerprint that keys model reuse."""
+
+    source: str
+    fingerprint: str
+
+
+class Manifest(BaseModel):
+    """``manifest.json``. The sections every run has are required; a flow adds its own
+    (``privacy``, ``quality``, ``rules``, ``validation``, ``fidelity``, ``augment``, ``lift``,
+    ``credit``, ``risk``); an unknown section is an error, not a silent new key.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    run_id: str
+    job: dict[str, Any]
+    input: InputRecord
+    schema_: dict[str, Any] = Field(alias="schema")
+    rows: dict[str, int]
+    model: dict[str, Any]
+    seed: int
+    timings_seconds: dict[str, float]
+    outputs: dict[str, str]
+    versions: dict[str, str]
+    privacy: dict[str, Any] | None = None
+    quality: dict[str, Any] | None = None
+    rules: dict[str, Any] | None = None
+    validation: dict[str, Any] | None = None
+    fidelity: dict[str, Any] | None = None
+    augment: dict[str, Any] | None = None
+    lift: dict[str, Any] | None = None
+    credit: dict[str, Any] | None = None
+    risk: dict[str, Any] | None = None
+
+    @classmethod
+    def assemble(
+        cls,
+        *,
+        input_source: str,
+        fingerprint: str,
+        timings: dict[str, float],
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """A checked manifest as the JSON-ready dict runs write and readers load."""
+        manifest = cls(
+            input=InputRecord(source=input_source, fingerprint=fingerprint),
+            timings_seconds={k: round(v, 3) for k, v in timings.items()},
+            versions=package_versions(),
+            **fields,
+        )
+        return manifest.model_dump(by_alias=True, exclude_none=True)
+
+
+def model_record(model, reused_from: str | None = None) -> dict[str, Any]:
+    """The manifest's ``model`` entry: name, parameters, reuse and training history."""
+    history = dict(model.history or {})
+    return {
+        "name": model.name,
+        "params": model.params(),
+        "reused_from": reused_from,
+        **({"training": history} if history else {}),
+    }
+
+
+def validation_record(input_check: Validation, output_check: Validation | None, root: Path) -> dict:
+    """The manifest's ``validation`` entry (Data Docs paths relative to the run folder ``root``)."""
+    validation = {"input": _relative(input_check.to_dict(), root)}
+    if output_check is not None:
+        validation["output"] = _relative(output_check.to_dict(), root)
+    return validation
+
+
+COUNTS = ("detection_rows", "holdout_positives", "holdout_negatives", "real_matched_auc")
+"""Figures the floor's intervals need, kept with its verdict rather than among the scores."""
+
+
+def quality_record(checks: list, figures: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The manifest's ``quality`` entry: the checks and the figures they were judged with."""
+    return {
+        "passed": all(c.passed for c in checks),
+        "checks": [asdict(c) for c in checks],
+        **(figures or {}),
+    }
+
+
+def rules_record(schema: Schema, synthetic: pd.DataFrame, model) -> dict[str, Any]:
+    """The manifest's ``rules`` entry: each rule (no values), its violations in the published
+    rows, and the repairs sampling needed (the last resort, counted).
+    """
+    broken = violations(synthetic, schema.rules)
+    return {
+        "rules": [{**r.summary(), "violations": broken[r.name]} for r in schema.rules],
+        "violations": sum(broken.values()),
+        "repairs": dict(getattr(model, "repairs", {}) or {}),
+    }
+
+
+def _relative(result: dict, root: Path) -> dict:
+    if result.get("docs"):
+        result["docs"] = str(Path(result["docs"]).relative_to(Path(root).resolve()))
+    return result
