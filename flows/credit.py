@@ -8,60 +8,20 @@ it is written only with ``write_book: true``.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.pipeline import (
-    RunResult,
-    fit_model,
-    infer,
-    learn_rules,
-    read_input,
-    split_holdout,
-    validate_input,
-)
-from synth import io
-from synth.credit import CreditConfig, PDModel, build_book, default_counts, run_credit
+from flows.tasks import fit_model, infer, learn_rules, read_input, split_holdout, validate_input
+from synth.credit import PDModel, build_book, default_counts, run_credit
 from synth.credit.book import segment_labels, spec_from_job
 from synth.credit.report import render_credit
-from synth.manifest import build_manifest
-from synth.privacy import gate as privacy
-from synth.risk import parse_stress, sample_scenario
-from synth.runs import RunFolder
+from synth.credit.stages import config_from_job, credit_record, draw_books, losses_frame, privacy_failure
+from synth.errors import GateFailed
+from synth.pipeline.run import Run, RunResult
 
-
-@task(name="draw synthetic books", cache_policy=NO_CACHE)
-def draw_books(model, rows: int, train, holdout, schema, job) -> tuple[list[pd.DataFrame], dict]:
-    """``books`` synthetic loan books, each with its own draw of the composition stresses, each
-    through the privacy gate; scenario k is then scored on book k mod books.
-    """
-    stresses = [parse_stress(s, model) for s in job.credit.stress]
-    frames, verdicts = [], []
-    for b in range(job.credit.books):
-        drawn = sample_scenario(model, rows, stresses, seed=job.seed, scenario=b)
-        kept, verdict = privacy.gate(drawn, train, holdout, schema, job.privacy, seed=job.seed + b)
-        frames.append(kept)
-        verdicts.append(
-            {**verdict.to_dict(), "summary": verdict.summary().removeprefix("privacy gate failed: ")}
-        )
-    return frames, {"passed": all(v["passed"] for v in verdicts), "books": verdicts}
-
-
-@task(name="simulate losses", cache_policy=NO_CACHE)
-def simulate(book, config: CreditConfig, counts):
-    """Calibrate, then the baseline and stressed loss distributions."""
-    return run_credit(book, config, counts)
-
-
-def _losses_frame(result) -> pd.DataFrame:
-    columns = {"scenario": np.arange(result.figures["baseline"]["scenarios"])}
-    for side, values in result.losses.items():
-        columns[f"{side}_total"] = values.sum(axis=1)
-        for s, name in enumerate(result.segments):
-            columns[f"{side}:{name}"] = values[:, s]
-    return pd.DataFrame(columns)
+draw_books_task = task(name="draw synthetic books", cache_policy=NO_CACHE)(draw_books)
+simulate = task(name="simulate losses", cache_policy=NO_CACHE)(run_credit)
+PD_MODEL = "lightgbm, out-of-fold, calibrated to the default rate"
 
 
 @flow(name="credit-risk", log_prints=False)
@@ -72,67 +32,41 @@ def credit_risk(job, progress=None) -> RunResult:
     schema = infer(table, job)
     book_spec = spec_from_job(spec)
     book_spec.check(schema.names)
-    run = RunFolder.create(job.output_dir())
-    try:
-        validate_input(table, schema, job, run)
+    with Run.start(job) as run:
+        validate_input(table, schema, job, run.path("validation"))
         keys = tuple(c.name for c in schema.columns if not c.modelled)
         pd_model = PDModel(book_spec, exclude=keys, seed=job.seed) if spec.pd == "model" else None
-        real_pd = pd_model.fit(table.frame) if pd_model else None
-        frames, pds, extra = [table.frame], [real_pd], {}
+        frames, pds, gate = [table.frame], [pd_model.fit(table.frame) if pd_model else None], None
         if spec.portfolio == "synthetic":
             train, holdout = split_holdout(table.frame, job)
             schema = learn_rules(train, schema, job)
-            model = fit_model(train, schema, job, run.path("model"), progress, table.fingerprint)
-            frames, extra["privacy"] = draw_books(
-                model, spec.book_rows or len(table.frame), train, holdout, schema, job
-            )
+            model = fit_model(train, schema, job, run.path("model"), progress, table.fingerprint).model
+            rows = spec.book_rows or len(table.frame)
+            frames, gate = draw_books_task(model, rows, train, holdout, schema, job)
             pds = [pd_model.predict(f) if pd_model else None for f in frames]
         segments = segment_labels(frames, book_spec)
         books = [build_book(f, book_spec, p, segments) for f, p in zip(frames, pds, strict=True)]
         counts = default_counts(table.frame, book_spec, spec.estimate_by) if spec.estimate_by else None
-        config = CreditConfig(
-            spec.scenarios, spec.correlation, spec.estimate_by, spec.factor_correlation, spec.downturn_years,
-            spec.factor_shift, dict(spec.pd_multiplier), spec.workers, spec.scheduler, job.seed,
-        )  # fmt: skip
-        result = simulate(books, config, counts)
-        stress = {
-            k: v
-            for k, v in spec.model_dump().items()
-            if k in ("downturn_years", "factor_shift", "pd_multiplier", "stress") and v
-        }
-        manifest = build_manifest(
-            job=job.model_dump(mode="json", by_alias=True),
-            run_id=run.run_id,
+        result = simulate(books, config_from_job(job), counts)
+        manifest = run.manifest(
+            outputs=("losses", "manifest", "report"),
             input_source=table.source,
             fingerprint=table.fingerprint,
             schema=schema.to_dict(values=False),
             rows={"input": len(table.frame), "book": len(frames[0]), "books": len(frames)},
-            model={
-                "pd": "lightgbm, out-of-fold, calibrated to the default rate" if pd_model else str(spec.pd)
-            },
-            seed=job.seed,
-            timings={},
-            outputs={"losses": "losses.parquet", "manifest": "manifest.json", "report": "report.html"},
-            extra={"credit": {"portfolio": spec.portfolio, "stress": stress, **result.to_dict()}, **extra},
+            model={"pd": PD_MODEL if pd_model else str(spec.pd)},
+            credit=credit_record(job, result),
+            privacy=gate,
         )
-        io.write_parquet(_losses_frame(result), run.path("losses.parquet"))
+        run.write("losses", losses_frame(result))
         if spec.portfolio == "synthetic" and spec.write_book:
             for b, frame in enumerate(frames):
-                io.write_parquet(
-                    frame, run.path("book.parquet" if len(frames) == 1 else f"books/book-{b:03d}.parquet")
-                )
-        io.write_json(manifest, run.path("manifest.json"))
-        io.write_text(render_credit(manifest, manifest["credit"], result.losses), run.path("report.html"))
-        passed = extra.get("privacy", {}).get("passed", True)
-        run_dir = run.publish() if passed else run.quarantine_run()
-    except BaseException:
-        run.discard()
-        raise
+                name = None if len(frames) == 1 else f"book-{b:03d}.parquet"
+                run.write("book" if name is None else "books", frame, name)
+        run.write("manifest", manifest)
+        run.write("report", render_credit(manifest, manifest["credit"], result.losses))
+        passed = gate is None or gate["passed"]
+        run_dir = run.close(passed)
     if not passed:
-        from synth.errors import GateFailed
-
-        failed = [
-            f"book {b}: {v['summary']}" for b, v in enumerate(extra["privacy"]["books"]) if not v["passed"]
-        ]
-        raise GateFailed(f"privacy gate failed: {' / '.join(failed)}; nothing published, see {run_dir}")
+        raise GateFailed(f"{privacy_failure(gate)}; nothing published, see {run_dir}")
     return RunResult(run_dir, manifest)

@@ -774,13 +774,15 @@ def _bench_simulate(model_dir: Path, out_dir: Path, scenarios: int, rows: int) -
     import json
     import tempfile
 
-    from flows.simulate import benchmark
+    from flows.simulate import simulate, task_runner
     from synth import io, models
+    from synth.bench.simulation import benchmark
 
     models.load(model_dir)
     _quiet_prefect_tracebacks()
     with tempfile.TemporaryDirectory() as work:
-        results = benchmark(str(model_dir.resolve()), work, scenarios, rows, [1, 2])
+        on = lambda n: simulate.with_options(task_runner=task_runner(n))  # noqa: E731
+        results = benchmark(on, str(model_dir.resolve()), work, scenarios, rows, [1, 2])
     lines = [
         f"## synth bench --simulate: {scenarios} scenarios x {rows:,} rows ({scenarios * rows:,} rows)",
         "",

@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from synth import io
@@ -26,6 +25,7 @@ from synth.models.base import Progress
 from synth.models.sequence import SequenceModel
 from synth.privacy.distance import dcr_figures, nearest_records
 from synth.schema import ColumnOverride, Kind, infer_schema
+from synth.split import split_entities
 
 
 @dataclass
@@ -55,15 +55,6 @@ class SequenceBench:
             cells = [f"{self.results[m].get(figure, float('nan')):.3f}" for m in names]
             lines.append(f"| {figure} | " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
-
-
-def split_entities(events: pd.DataFrame, key: str, holdout: float = 0.2, seed: int = 0):
-    """Training and holdout events, split by entity (an entity's events stay together)."""
-    keys = events[key].drop_duplicates().to_numpy()
-    rng = np.random.default_rng(seed)
-    held = set(rng.choice(keys, int(round(len(keys) * holdout)), replace=False).tolist())
-    mask = events[key].isin(held)
-    return events[~mask].reset_index(drop=True), events[mask].reset_index(drop=True)
 
 
 def run_sequence_bench(

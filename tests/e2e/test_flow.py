@@ -55,7 +55,9 @@ def test_run_folder_has_everything(two_runs, adult):
     assert manifest["input"]["fingerprint"].startswith("sha256:")
     assert manifest["model"]["name"] == "vae" and manifest["seed"] == 7
     assert {"sdv", "torch", "prefect"} <= set(manifest["versions"])
-    assert {"read_and_schema", "fit", "sample", "privacy", "validate_input"} <= set(manifest["timings_seconds"])
+    assert {"read_and_schema", "fit", "sample", "privacy", "validate_input"} <= set(
+        manifest["timings_seconds"]
+    )
     assert manifest["privacy"]["passed"] and manifest["validation"]["input"]["success"]
     assert {"column_shapes", "pair_trends", "tstr_auc"} <= set(manifest["fidelity"])
     assert (first.run_dir / "report.html").exists() and (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from synth.evaluation.sequence_bench import split_entities
 from synth.evaluation.sequential import EventView
 from synth.privacy.gate import PrivacyConfig
 from synth.privacy.sequences import history_hashes, sequence_gate
+from synth.split import split_entities
 
 
 def test_history_hash_sees_order_and_content(berka_events):
