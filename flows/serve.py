@@ -10,6 +10,7 @@ from pathlib import Path
 from prefect import flow
 
 from synth.jobs import load_job
+from synth.pipeline import flows as registry
 from synth.resources import bundled
 
 JOBS = bundled("flows", "jobs")
@@ -22,27 +23,14 @@ def run_job_file(job_file: str):
     return flow_for(job)(job).manifest["run_id"]
 
 
+def jobs_folder() -> Path:
+    """The bundled folder of scheduled job files."""
+    return JOBS
+
+
 def flow_for(job):
-    """The flow that runs a job of this type."""
-    if job.type == "augment":
-        from flows.augment import augment
-
-        return augment
-    if job.type == "simulate":
-        from flows.simulate import simulate_job
-
-        return simulate_job
-    if job.type == "sequential":
-        from flows.sequential import sequential
-
-        return sequential
-    if job.type == "credit":
-        from flows.credit import credit_risk
-
-        return credit_risk
-    from flows.synthesize import synthesize
-
-    return synthesize
+    """The flow that runs a job of this type (registered by type in the ``synth.flows`` group)."""
+    return registry.flow(job.type)
 
 
 def build_deployments(folder: Path = JOBS) -> list:

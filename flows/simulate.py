@@ -101,3 +101,13 @@ def simulate_job(job, progress=None) -> RunResult:
         run_dir = run.close(True)
     publish_artifacts(manifest, run_dir)
     return RunResult(run_dir, manifest, {"simulate": result["seconds"]})
+
+
+def run_scenarios(model_dir: str, out_dir: str, scenarios: int, rows: int, *, stresses=(), metrics=(),
+                  seed: int = 0, chunk_rows: int = DEFAULT_CHUNK_ROWS, workers: int = 2,
+                  scheduler: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """The ``simulate`` flow on its Dask runner (``workers`` local processes, or ``scheduler``)."""
+    runner = task_runner(workers, scheduler)
+    return simulate.with_options(task_runner=runner)(
+        model_dir, out_dir, scenarios, rows, list(stresses), list(metrics), seed, chunk_rows
+    )

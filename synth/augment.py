@@ -126,3 +126,50 @@ def lift_for(model: Synthesizer, train, holdout, augmented: Augmented, spec, see
     return measure_lift(
         train, holdout, spec.target, synthetic_for, seeds=spec.seeds, precision_at=spec.precision_at
     )
+
+
+def parse_ratios(items: list[str]) -> dict[str, float]:
+    """``VALUE=R`` options as ``{VALUE: R}``; one clear error for anything else."""
+    ratios = {}
+    for item in items:
+        value, sep, number = item.rpartition("=")
+        try:
+            ratios[value] = float(number)
+        except ValueError:
+            sep = ""
+        if not sep or not value:
+            raise JobError(f"--ratio '{item}': write it as VALUE=R, e.g. yes=0.5")
+    return ratios
+
+
+def augment_job(source: dict, spec: dict, model: str, epochs: int | None, seed: int, suite: str | None,
+                attack_risk_max: float, *, output: str):  # fmt: skip
+    """The ``augment`` job a one-off request describes (what a job file would hold)."""
+    from synth.jobs import parse_job
+
+    job = {
+        "name": "augment",
+        "type": "augment",
+        "input": source,
+        "model": {"name": model, "params": {"epochs": epochs} if epochs else {}},
+        "seed": seed,
+        "output": output,
+        "validation": {"suite": suite},
+        "privacy": {"attack_risk_max": attack_risk_max},
+        "augment": spec,
+    }
+    return parse_job(job, where="synth augment")
+
+
+def export_outputs(run_dir, out_file, report=None) -> None:
+    """Copy a run's augmented table (and its lift report) to where the user asked, atomically."""
+    import shutil
+    from pathlib import Path
+
+    from synth.io import atomic_path
+
+    with atomic_path(out_file) as temporary:
+        shutil.copyfile(Path(run_dir) / "augmented.parquet", temporary)
+    if report is not None:
+        with atomic_path(report) as temporary:
+            shutil.copyfile(Path(run_dir) / "lift.md", temporary)

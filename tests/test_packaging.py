@@ -153,7 +153,7 @@ def test_a_wheel_install_finds_its_demo_suites_and_jobs_from_any_directory(tmp_p
     env = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
     probe = (
         "import synth, json\n"
-        "from synth.cli import DEMO_JOB\n"
+        "from synth.cli.jobs import DEMO_JOB\n"
         "from synth.jobs import load_job\n"
         "from synth.io import read\n"
         "from synth.validation.suites import load_suite\n"

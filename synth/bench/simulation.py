@@ -10,25 +10,19 @@ from typing import Any
 from synth.bench.memory import PeakMemory
 from synth.simulation import DEFAULT_CHUNK_ROWS
 
-Simulate = Callable[..., dict[str, Any]]
-"""``simulate(model_dir, out_dir, scenarios, rows, stresses, metrics, seed, chunk_rows)`` on
-``workers`` workers: the flow, with its task runner chosen by the caller."""
+Scenarios = Callable[..., dict[str, Any]]
+"""``run(model_dir, out_dir, scenarios, rows, workers=n)``: the ``scenarios`` flow on n workers."""
 
 
 def benchmark(
-    simulate_on: Callable[[int], Simulate],
-    model_dir: str,
-    out_dir: str,
-    scenarios: int,
-    rows: int,
-    workers: list[int],
+    run: Scenarios, model_dir: str, out_dir: str, scenarios: int, rows: int, workers: list[int]
 ) -> list[dict]:
-    """One run per worker count; ``simulate_on(n)`` gives the flow running on ``n`` workers."""
+    """One run per worker count, each timed and its peak memory watched."""
     results = []
     for n in workers:
         with PeakMemory() as peak:
-            result = simulate_on(n)(
-                model_dir, f"{out_dir}/workers-{n}", scenarios, rows, [], [], 0, DEFAULT_CHUNK_ROWS
+            result = run(
+                model_dir, f"{out_dir}/workers-{n}", scenarios, rows, chunk_rows=DEFAULT_CHUNK_ROWS, workers=n
             )
         results.append(
             {
@@ -42,3 +36,19 @@ def benchmark(
             }
         )
     return results
+
+
+def to_markdown(results: list[dict], scenarios: int, rows: int) -> str:
+    """The benchmark's table: one row per worker count."""
+    lines = [
+        f"## synth bench simulate: {scenarios} scenarios x {rows:,} rows ({scenarios * rows:,} rows)",
+        "",
+        "| workers | seconds | scenarios/s | rows/s written | peak RSS (GiB, all processes) |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {r['workers']} | {r['seconds']:.1f} | {r['scenarios_per_second']:.2f} | "
+            f"{r['rows_per_second']:,.0f} | {r['peak_rss_gib']:.2f} |"
+            for r in results
+        ],
+    ]
+    return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ def test_tabular_bench_scores_every_model_on_one_split(tmp_path, monkeypatch, ca
         monkeypatch,
         capsys,
         "bench",
+        "models",
         "--data",
         str(DATA / "adult_sample.csv"),
         "--target",
@@ -59,7 +60,7 @@ def test_false_alarm_study_passes_honest_rows_and_catches_planted_leaks(tmp_path
         monkeypatch,
         capsys,
         "bench",
-        "--false-alarms",
+        "false-alarms",
         "--data",
         "berka-accounts",
         "--draws",
@@ -79,7 +80,7 @@ def test_privacy_bench_times_the_whole_gate(tmp_path, monkeypatch, capsys):
         monkeypatch,
         capsys,
         "bench",
-        "--privacy",
+        "privacy",
         "--data",
         str(DATA / "adult_sample.csv"),
         "--rows",
@@ -100,14 +101,14 @@ def test_privacy_bench_times_the_whole_gate(tmp_path, monkeypatch, capsys):
 
 def test_tabular_bench_rejects_a_negative_copy_rows(tmp_path, monkeypatch, capsys):
     out_dir = tmp_path / "bench"
-    code, _, err = synth(monkeypatch, capsys, "bench", "--copy-rows", "-1", "--out", str(out_dir))
+    code, _, err = synth(monkeypatch, capsys, "bench", "models", "--copy-rows", "-1", "--out", str(out_dir))
     assert code == 2 and "--copy-rows must be 0 or more, got -1" in err and "Traceback" not in err
     assert not out_dir.exists()
 
 
 def test_privacy_bench_rejects_too_few_rows(tmp_path, monkeypatch, capsys):
     out_dir = tmp_path / "bench"
-    code, _, err = synth(monkeypatch, capsys, "bench", "--privacy", "--real-rows", "5", "--out", str(out_dir))
+    code, _, err = synth(monkeypatch, capsys, "bench", "privacy", "--real-rows", "5", "--out", str(out_dir))
     assert code == 2 and "--real-rows" in err and "Traceback" not in err
     assert not out_dir.exists()
 
@@ -117,7 +118,7 @@ def test_sequential_bench_runs_ours_beside_par(tmp_path, monkeypatch, capsys):
         monkeypatch,
         capsys,
         "bench",
-        "--sequential",
+        "sequential",
         str(DATA / "berka_trans.csv"),
         "--context",
         str(DATA / "berka_accounts.csv"),
@@ -140,13 +141,15 @@ def test_sequential_bench_runs_ours_beside_par(tmp_path, monkeypatch, capsys):
 
 def test_argn_without_its_engine_is_one_clear_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "mostlyai.engine", None)  # as if not installed
-    code, _, err = synth(monkeypatch, capsys, "bench", "--models", "vae,argn", "--out", str(tmp_path))
+    code, _, err = synth(
+        monkeypatch, capsys, "bench", "models", "--models", "vae,argn", "--out", str(tmp_path)
+    )
     assert code == 2
     assert "--models argn" in err and "environment of its own" in err and "Traceback" not in err
     assert not list(tmp_path.iterdir())
 
 
 def test_bench_refuses_zero_draws(tmp_path, monkeypatch, capsys):
-    code, _, err = synth(monkeypatch, capsys, "bench", "--draws", "0", "--out", str(tmp_path))
+    code, _, err = synth(monkeypatch, capsys, "bench", "models", "--draws", "0", "--out", str(tmp_path))
     assert code == 2 and "--draws must be a positive integer, got 0" in err
     assert not list(tmp_path.iterdir())

@@ -13,7 +13,7 @@ def write(tmp_path, text):
 
 
 def test_demo_job_loads():
-    from synth.cli import DEMO_JOB
+    from synth.cli.jobs import DEMO_JOB
 
     job = load_job(DEMO_JOB)
     assert job.model.name == "vae" and job.rows == 3000

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from synth import io
+from synth.bench.tables import machine_summary
 from synth.datasets import Dataset
-from synth.evaluation.bench import machine_summary
 from synth.models import build
 from synth.privacy.distance import nearest_records
 from synth.privacy.gate import gate

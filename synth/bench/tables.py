@@ -187,6 +187,23 @@ def default_bench_models() -> str:
     return "gaussian_copula,ctgan,tvae,vae" + (",argn" if engine_available() else "")
 
 
+def bench_params(models: str | None, epochs: int | None) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The models a ``--models`` option names (default: :func:`default_bench_models`) and their
+    parameters (``--epochs`` for every deep model); one clear error for an unknown name.
+    """
+    from synth.errors import JobError
+    from synth.models.argn import INSTALL_HINT, engine_available
+    from synth.models.base import TABULAR_MODELS
+
+    names = [m.strip() for m in (models or default_bench_models()).split(",") if m.strip()]
+    unknown = [m for m in names if m not in TABULAR_MODELS]
+    if unknown:
+        raise JobError(f"--models: unknown model '{unknown[0]}'; choose from {', '.join(TABULAR_MODELS)}")
+    if "argn" in names and not engine_available():
+        raise JobError(f"--models argn: {INSTALL_HINT}")
+    return names, {m: {"epochs": epochs} for m in names if epochs and m != "gaussian_copula"}
+
+
 def run_bench(
     dataset: Dataset,
     models: list[str],

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from synth.evaluation.sequence_bench import run_sequence_bench
+from synth.bench.sequences import run_sequence_bench
 from tests.conftest import DATA
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from synth import io
-from synth.evaluation.bench import machine_summary
+from synth.bench.tables import machine_summary
 from synth.evaluation.sequential import EventView, entity_aggregates, sequence_fidelity
 from synth.events import TimeFormat, date_like_columns
 from synth.models.base import Progress
@@ -55,6 +55,17 @@ class SequenceBench:
             cells = [f"{self.results[m].get(figure, float('nan')):.3f}" for m in names]
             lines.append(f"| {figure} | " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
+
+
+def sequence_models(models: str) -> tuple[str, ...]:
+    """The models a ``--models`` option names; one clear error for an unknown one."""
+    from synth.errors import JobError
+
+    names = tuple(m.strip() for m in models.split(",") if m.strip())
+    unknown = [m for m in names if m not in ("sequence", "par")]
+    if unknown:
+        raise JobError(f"--models: unknown sequential model '{unknown[0]}'; choose from sequence, par")
+    return names
 
 
 def run_sequence_bench(

@@ -1,0 +1,114 @@
+"""What every command shares: the consoles, the progress bar, reading a table with its notes,
+option checks, and Prefect's logging kept to one line per failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from contextlib import contextmanager
+
+from rich.console import Console
+
+from synth.errors import JobError, SynthError
+
+err = Console(stderr=True)
+out = Console()
+
+
+def quiet_environment() -> None:
+    """Settings of the command line's process: a patient start of Prefect's temporary server on
+    a busy machine (its 20 s default fails there), and no SDV tqdm bars interleaved with ours in
+    logs. A user's own values win.
+    """
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+
+
+@contextmanager
+def progress_bar():
+    """A rich progress bar fed by models' ``(stage, done, total)`` callbacks."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description:>8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal and "SYNTH_PROGRESS" not in os.environ,
+    )
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def _synth_error_names() -> set[str]:
+    import synth.errors as errors
+
+    return {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type) and issubclass(value, SynthError)
+    }
+
+
+class _NoTracebackForSynthErrors(logging.Filter):
+    """Prefect logs a failed run's exception with its traceback; ours are one-line messages."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], SynthError):
+            record.exc_info, record.exc_text = None, None
+            record.msg, record.args = record.getMessage().split("\nTraceback")[0], ()
+        return True
+
+
+class _NoSynthErrorsOnConsole(logging.Filter):
+    """On the terminal a SynthError is the one ``error:`` line main() prints; Prefect's own
+    lines about the same failure (task failed, flow failed, final state) would repeat it.
+    Only the console handler is filtered: Prefect's UI and API still get those records.
+    """
+
+    _NAMES = re.compile(r"\b(" + "|".join(sorted(_synth_error_names())) + r")\b[(:]")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], SynthError):
+            return False
+        return not self._NAMES.search(record.getMessage())
+
+
+def quiet_prefect_tracebacks() -> None:
+    from prefect.logging.configuration import ensure_logging_setup
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for name in ("prefect.flow_runs", "prefect.task_runs", "prefect.flow_engine", "prefect.task_engine"):
+        logging.getLogger(name).addFilter(_NoTracebackForSynthErrors())
+    ensure_logging_setup()
+    loggers = [logging.getLogger(), *logging.root.manager.loggerDict.values()]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.addFilter(_NoSynthErrorsOnConsole())
+
+
+def read_table(source):
+    """Read a table, printing what was read other than as written (one note per column)."""
+    from synth import io
+
+    table = io.read(source)
+    for note in table.notes:
+        err.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    return table
+
+
+def positive(value: int | None, option: str) -> None:
+    if value is not None and value < 1:
+        raise JobError(f"{option} must be a positive integer, got {value}")
