@@ -10,7 +10,8 @@ from prefect import flow
 from flows.artifacts import publish_artifacts
 from flows.tasks import IO_RETRIES, stage, validate_input, validate_output
 from synth.errors import GateFailed
-from synth.evaluation.sequential import EventView, sequence_fidelity
+from synth.evaluation.sequential import sequence_fidelity
+from synth.events import EventView
 from synth.jobs import Job
 from synth.pipeline import entities as stages
 from synth.pipeline.logs import run_logger

@@ -249,3 +249,73 @@ def entity_table(
     else:
         table[START] = starts
     return table
+
+
+MAX_KIND_LEVELS = 12
+
+
+@dataclass(frozen=True)
+class EventView:
+    """How to read an events table: key, time, kind columns, amount and balance."""
+
+    key: str
+    time: str
+    time_format: str
+    kinds: tuple[str, ...]
+    amount: str | None
+    balance: Balance | None
+
+    @classmethod
+    def of(cls, events: pd.DataFrame, model) -> EventView:
+        """The view a fitted :class:`~synth.models.sequence.SequenceModel` implies."""
+        layout, cfg = model.layout, model.config
+        balance = Balance(**layout.balance) if layout.balance else None
+        numeric = [n for n in layout.decimals if balance is None or n != balance.column]
+        amount = balance.amount if balance else (numeric[0] if numeric else None)
+        skip = {cfg.entity_key, cfg.time_column, *layout.identifiers}
+        kinds = tuple(
+            c
+            for c in events.columns
+            if c not in skip
+            and c not in layout.decimals
+            and not pd.api.types.is_numeric_dtype(events[c])
+            and events[c].nunique(dropna=False) <= MAX_KIND_LEVELS
+        )
+        return cls(cfg.entity_key, cfg.time_column, layout.time_format, kinds, amount, balance)
+
+    def days(self, events: pd.DataFrame) -> pd.Series:
+        """Event times as datetimes."""
+        return TimeFormat(self.time_format).parse(events[self.time])
+
+    def kind(self, events: pd.DataFrame) -> pd.Series:
+        """The joint event kind as one string per event."""
+        if not self.kinds:
+            return pd.Series("event", index=events.index)
+        parts = [events[c].astype(object).where(events[c].notna(), "<NA>").astype(str) for c in self.kinds]
+        out = parts[0]
+        for part in parts[1:]:
+            out = out + "|" + part
+        return out
+
+
+def entity_aggregates(events: pd.DataFrame, view: EventView, kinds: list[str] | None = None) -> pd.DataFrame:
+    """One numeric vector per entity: event count, time span and mean gap, share of each kind,
+    and the mean, total and last balance of amounts. ``kinds`` fixes the kind columns (pass
+    the real data's so every table gets the same columns).
+    """
+    key = events[view.key].to_numpy()
+    days = view.days(events)
+    grouped = days.groupby(key, sort=True)
+    out = pd.DataFrame({"events": grouped.size()})
+    out["span_days"] = (grouped.max() - grouped.min()).dt.days
+    out["mean_gap_days"] = days.groupby(key).diff().dt.days.groupby(key).mean().reindex(out.index).fillna(0)
+    shares = pd.crosstab(key, view.kind(events), normalize="index")
+    kinds = kinds if kinds is not None else list(shares.columns)
+    for kind in kinds:
+        out[f"share {kind}"] = shares[kind].reindex(out.index).fillna(0) if kind in shares else 0.0
+    if view.amount is not None:
+        amount = events[view.amount].groupby(key)
+        out["mean_amount"], out["total_amount"] = amount.mean(), amount.sum()
+    if view.balance is not None:
+        out["last_balance"] = events[view.balance.column].groupby(key).last()
+    return out.reset_index(drop=True)

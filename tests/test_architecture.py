@@ -92,3 +92,54 @@ def test_a_cycle_is_found(tmp_path):
     )
     (package / "inner" / "d.py").write_text("from synth import c\n")  # c reaches a only for types
     assert cycles(import_graph(tmp_path)) == [["synth.a", "synth.inner.b"]]
+
+
+def _python_files(*folders: str) -> list[Path]:
+    return sorted(p for folder in folders for p in (ROOT / folder).rglob("*.py"))
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text().splitlines())
+
+
+def long_functions(paths: list[Path], limit: int) -> list[str]:
+    """``path:name (lines)`` of every function or method longer than ``limit`` lines."""
+    found = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > limit:
+                    found.append(f"{path.relative_to(ROOT)}:{node.name} ({length})")
+    return found
+
+
+def test_every_library_module_reads_in_one_sitting():
+    assert [f"{p.relative_to(ROOT)} ({_lines(p)})" for p in _python_files("synth") if _lines(p) > 400] == []
+
+
+def test_every_flow_module_is_wiring():
+    assert [f"{p.relative_to(ROOT)} ({_lines(p)})" for p in _python_files("flows") if _lines(p) >= 120] == []
+
+
+def test_every_function_does_one_thing():
+    assert long_functions(_python_files("synth", "flows"), 60) == []
+
+
+def test_a_long_function_is_found(tmp_path, monkeypatch):
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    source = tmp_path / "m.py"
+    source.write_text("def short():\n    return 1\n\n\ndef long():\n" + "    x = 1\n" * 60)
+    assert long_functions([source], 60) == ["m.py:long (61)"]
+
+
+def test_the_library_never_imports_the_flows():
+    graph = {}
+    for path in _python_files("synth"):
+        tree = ast.parse(path.read_text())
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        graph[str(path.relative_to(ROOT))] = sorted(
+            m for m in names if m == "flows" or m.startswith("flows.")
+        )
+    assert {k: v for k, v in graph.items() if v} == {}

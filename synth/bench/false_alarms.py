@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synth.bench.tables import machine_summary
+from synth.bench.machine import machine_summary
 from synth.evaluation.detection import detection_rows, detection_score
 from synth.evaluation.floor import quality_checks
 from synth.evaluation.utility import positive_label, tstr_auc

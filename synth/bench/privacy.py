@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from synth import io
-from synth.bench.tables import machine_summary
+from synth.bench.machine import machine_summary
 from synth.datasets import Dataset
 from synth.models import build
 from synth.privacy.distance import nearest_records

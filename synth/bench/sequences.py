@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 
 from synth import io
-from synth.bench.tables import machine_summary
-from synth.evaluation.sequential import EventView, entity_aggregates, sequence_fidelity
-from synth.events import TimeFormat, date_like_columns
+from synth.bench.machine import machine_summary
+from synth.evaluation.sequential import sequence_fidelity
+from synth.events import EventView, TimeFormat, date_like_columns, entity_aggregates
 from synth.models.base import Progress
 from synth.models.sequence import SequenceModel
 from synth.privacy.distance import dcr_figures, nearest_records

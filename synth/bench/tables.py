@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import platform
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,6 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synth.bench.draws import conditional_speed, score_more_rows
+from synth.bench.machine import machine_summary
 from synth.datasets import Dataset
 from synth.evaluation.detection import detection_score
 from synth.evaluation.fidelity import evaluate_fidelity, sdmetrics_quality
@@ -70,6 +71,7 @@ class ModelResult:
     draws: int = 0
     conditional: dict[str, Any] | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    precision: str = "fp32"  # what the model's matrix products ran in
     error: str | None = None
 
 
@@ -96,15 +98,7 @@ class BenchResult:
         return asdict(self)
 
     def to_markdown(self) -> str:
-        """The benchmark table as Markdown."""
-
-        def fmt(value, digits=3):
-            return "-" if value is None else f"{value:.{digits}f}" if isinstance(value, float) else str(value)
-
-        def spread(mean, sd, digits=3):
-            return fmt(mean) if mean is None or sd is None else f"{mean:.{digits}f} ± {sd:.{digits}f}"
-
-        conditional = next((r.conditional for r in self.results if r.conditional), None)
+        """The benchmark table as Markdown, with the notes that say how to read it."""
         draws = max((r.draws for r in self.results), default=0)
         copy_rows = max((r.copy_rows for r in self.results), default=0)
         lines = [
@@ -118,24 +112,18 @@ class BenchResult:
             f"SDMetrics trends | TSTR AUC | detection | rule violations per 10,000 rows | DCR share | "
             f"DCR share, {copy_rows:,} more rows | copies | copies per million rows |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-            f"| real training rows | - | - | - | - | - | - | {fmt(self.real_tstr_auc)} "
+            f"| real training rows | - | - | - | - | - | - | {_fmt(self.real_tstr_auc)} "
             "| - | - | - | - | - | - |",
-            f"| real holdout rows | - | - | - | - | - | - | - | {fmt(self.real_detection)} | "
-            f"{fmt(self.real_violations_per_10k, 1)} | - | - | - | {fmt(self.real_copies_per_million, 0)} |",
+            f"| real holdout rows | - | - | - | - | - | - | - | {_fmt(self.real_detection)} | "
+            f"{_fmt(self.real_violations_per_10k, 1)} | - | - | - | "
+            f"{_fmt(self.real_copies_per_million, 0)} |",
+            *[_model_row(r) for r in self.results],
         ]
-        for r in self.results:
-            if r.error:
-                lines.append(f"| {r.model} | failed: {r.error} |||||||||||")
-                continue
-            lines.append(
-                f"| {r.model} | {fmt(r.fit_seconds, 1)} | {fmt(r.sample_rows_per_second, 0)} | "
-                f"{fmt(r.column_shapes)} | {fmt(r.pair_trends)} | {fmt(r.sdmetrics_shapes)} | "
-                f"{fmt(r.sdmetrics_trends)} | {spread(r.tstr_auc, r.tstr_auc_sd)} | "
-                f"{spread(r.detection, r.detection_sd)} | {fmt(r.violations_per_10k, 1)} | "
-                f"{spread(r.dcr_share, r.dcr_share_sd)} | "
-                f"{spread(r.more_rows_dcr_share, r.more_rows_dcr_share_se, 4)} | "
-                f"{fmt(r.copies)} | {fmt(r.copies_per_million, 1)} |"
-            )
+        return "\n".join(lines + self._notes(copy_rows)) + "\n"
+
+    def _notes(self, copy_rows: int) -> list[str]:
+        lines = []
+        conditional = next((r.conditional for r in self.results if r.conditional), None)
         if conditional:
             lines += [
                 "",
@@ -161,23 +149,7 @@ class BenchResult:
                 "figure is its own rows equal to a training row. The DCR share over the more rows "
                 "comes with its standard error.",
             ]
-        return "\n".join(lines) + "\n"
-
-
-def machine_summary() -> dict[str, Any]:
-    """What the figures were measured on."""
-    import os
-
-    import torch
-
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    summary = f"{platform.machine()}, {cores} CPU cores, torch {torch.__version__}"
-    return {
-        "cores": cores,
-        "gpu": gpu,
-        "summary": summary + (f", GPU {gpu}" if gpu else ", no GPU"),
-    }
+        return lines
 
 
 def default_bench_models() -> str:
@@ -187,9 +159,12 @@ def default_bench_models() -> str:
     return "gaussian_copula,ctgan,tvae,vae" + (",argn" if engine_available() else "")
 
 
-def bench_params(models: str | None, epochs: int | None) -> tuple[list[str], dict[str, dict[str, Any]]]:
+def bench_params(
+    models: str | None, epochs: int | None, precision: str = "auto"
+) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """The models a ``--models`` option names (default: :func:`default_bench_models`) and their
-    parameters (``--epochs`` for every deep model); one clear error for an unknown name.
+    parameters (``--epochs`` for every deep model, ``--precision`` for ours); one clear error for
+    an unknown name.
     """
     from synth.errors import JobError
     from synth.models.argn import INSTALL_HINT, engine_available
@@ -201,7 +176,13 @@ def bench_params(models: str | None, epochs: int | None) -> tuple[list[str], dic
         raise JobError(f"--models: unknown model '{unknown[0]}'; choose from {', '.join(TABULAR_MODELS)}")
     if "argn" in names and not engine_available():
         raise JobError(f"--models argn: {INSTALL_HINT}")
-    return names, {m: {"epochs": epochs} for m in names if epochs and m != "gaussian_copula"}
+    params: dict[str, dict[str, Any]] = {m: {} for m in names}
+    for name in names:
+        if epochs and name != "gaussian_copula":
+            params[name]["epochs"] = epochs
+        if name == "vae" and precision != "auto":
+            params[name]["precision"] = precision  # the others run fp32 on a CPU
+    return names, {m: p for m, p in params.items() if p}
 
 
 def run_bench(
@@ -230,22 +211,9 @@ def run_bench(
         model_params = {"seed": seed, **(params or {}).get(name, {})}
         result = ModelResult(name, params=model_params)
         try:
-            model = build(name, **model_params)
-            started = time.perf_counter()
-            model.fit(train, given, progress=progress)
-            result.fit_seconds = time.perf_counter() - started
-            samples, seconds = [], 0.0
-            for draw in range(draws):
-                started = time.perf_counter()
-                samples.append(model.sample(len(train), seed=seed + 1 + draw))
-                seconds += time.perf_counter() - started
-            result.sample_rows_per_second = draws * len(train) / seconds
-            if copy_rows:
-                more = score_more_rows(
-                    model, train, holdout, modelled, copy_rows, seed=seed + 1 + draws, reference_seed=seed
-                )
-                result.copies_per_million, result.copy_rows = more.copies * 1e6 / copy_rows, copy_rows
-                result.more_rows_dcr_share, result.more_rows_dcr_share_se = more.dcr_share, more.dcr_share_se
+            model, samples = _fit_and_draw(
+                result, name, train, holdout, given, draws, copy_rows, seed, progress
+            )
         except Exception as error:  # noqa: BLE001 - one failing peer must not sink the bench
             result.error = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
             results.append(result)
@@ -273,43 +241,29 @@ def run_bench(
     )
 
 
-@dataclass(frozen=True)
-class MoreRows:
-    """Figures over many fresh rows: copies of training rows, and a DCR share with its standard
-    error (each row's share over the training partitions is one observation).
+def _fit_and_draw(result: ModelResult, name, train, holdout, schema, draws, copy_rows, seed, progress):
+    """Fit one model and draw ``draws`` samples, timing both; then the copy rate over
+    ``copy_rows`` more rows. Fills ``result``'s speed and copy figures; returns the model and samples.
     """
-
-    copies: int
-    dcr_share: float
-    dcr_share_se: float
-
-
-def score_more_rows(
-    model,
-    train: pd.DataFrame,
-    holdout: pd.DataFrame,
-    columns: list[str],
-    rows: int,
-    *,
-    seed: int,
-    reference_seed: int = 0,
-    chunk: int = 200_000,
-) -> MoreRows:
-    """Copies and DCR share over ``rows`` fresh synthetic rows, drawn in chunks (each with its
-    own seed from ``seed`` on) so memory stays bounded by the chunk. The DCR share is scored
-    against the draws' training partitions and holdout sample (``nearest_records`` with
-    ``reference_seed``).
-    """
-    copies, count, total, total_sq = 0, 0, 0.0, 0.0
-    for i, start in enumerate(range(0, rows, chunk)):
-        synthetic = model.sample(min(chunk, rows - start), seed=seed + i)
-        copies += count_copies(synthetic, train, columns)
-        records = nearest_records(synthetic, train[columns], holdout[columns], seed=reference_seed)
-        per_row = records.closer_to_train
-        count, total, total_sq = count + len(per_row), total + per_row.sum(), total_sq + (per_row**2).sum()
-    mean = total / count
-    se = float(np.sqrt(max(total_sq / count - mean**2, 0.0) / max(count - 1, 1)))
-    return MoreRows(copies, float(mean), se)
+    model = build(name, **result.params)
+    started = time.perf_counter()
+    model.fit(train, schema, progress=progress)
+    result.fit_seconds = time.perf_counter() - started
+    result.precision = _precision(model)
+    samples, seconds = [], 0.0
+    for draw in range(draws):
+        started = time.perf_counter()
+        samples.append(model.sample(len(train), seed=seed + 1 + draw))
+        seconds += time.perf_counter() - started
+    result.sample_rows_per_second = draws * len(train) / seconds
+    if copy_rows:
+        modelled = [c.name for c in schema.modelled]
+        more = score_more_rows(
+            model, train, holdout, modelled, copy_rows, seed=seed + 1 + draws, reference_seed=seed
+        )
+        result.copies_per_million, result.copy_rows = more.copies * 1e6 / copy_rows, copy_rows
+        result.more_rows_dcr_share, result.more_rows_dcr_share_se = more.dcr_share, more.dcr_share_se
+    return model, samples
 
 
 def _score(
@@ -348,38 +302,6 @@ def _sd(values: list[float]) -> float | None:
     return float(np.std(values, ddof=1)) if len(values) > 1 else None
 
 
-def conditional_speed(
-    model, train: pd.DataFrame, schema, *, seed: int = 0, rows: int = 10_000
-) -> dict[str, Any]:
-    """Sampling rows/s, unconditional vs fixed to the categorical level nearest 1 % prevalence."""
-    best = None
-    for column in schema.modelled:
-        if column.kind.value != "categorical":
-            continue
-        shares = train[column.name].value_counts(normalize=True)
-        for level, share in shares.items():
-            if best is None or abs(share - 0.01) < abs(best[2] - 0.01):
-                best = (column.name, level, float(share))
-    if best is None:
-        return {}
-    column, level, share = best
-    timings = {}
-    for label, conditions in (("unconditional", None), ("conditional", {column: level})):
-        started = time.perf_counter()
-        out = model.sample(rows, conditions, seed=seed)
-        timings[label] = rows / (time.perf_counter() - started)
-        if conditions and not (out[column] == level).all():
-            raise RuntimeError(f"conditional sampling returned rows outside {column}={level!r}")
-    return {
-        "column": column,
-        "prevalence": share,
-        "rows": rows,
-        "unconditional_rows_per_second": timings["unconditional"],
-        "conditional_rows_per_second": timings["conditional"],
-        "slowdown": timings["unconditional"] / timings["conditional"],
-    }
-
-
 def write_bench(result: BenchResult, out_dir: Path) -> tuple[Path, Path]:
     """Write ``bench.md`` and ``bench.json`` atomically."""
     from synth.io import write_json, write_text
@@ -391,3 +313,36 @@ def write_bench(result: BenchResult, out_dir: Path) -> tuple[Path, Path]:
         out_dir / f"bench-{result.dataset}.json",
     )
     return md, js
+
+
+def _precision(model) -> str:
+    """bf16 when the model is ours and its precision resolved to bf16 on its device, else fp32."""
+    from synth.models.runtime import use_bf16
+
+    inner = getattr(model, "inner", model)
+    net, config = getattr(inner, "net", None), getattr(inner, "config", None)
+    if net is None or not hasattr(config, "precision"):
+        return "fp32"
+    return "bf16" if use_bf16(config.precision, next(net.parameters()).device) else "fp32"
+
+
+def _fmt(value, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def _spread(mean, sd, digits: int = 3) -> str:
+    return _fmt(mean) if mean is None or sd is None else f"{mean:.{digits}f} ± {sd:.{digits}f}"
+
+
+def _model_row(r: ModelResult) -> str:
+    if r.error:
+        return f"| {r.model} | failed: {r.error} |||||||||||"
+    return (
+        f"| {r.model} ({r.precision}) | {_fmt(r.fit_seconds, 1)} | {_fmt(r.sample_rows_per_second, 0)} | "
+        f"{_fmt(r.column_shapes)} | {_fmt(r.pair_trends)} | {_fmt(r.sdmetrics_shapes)} | "
+        f"{_fmt(r.sdmetrics_trends)} | {_spread(r.tstr_auc, r.tstr_auc_sd)} | "
+        f"{_spread(r.detection, r.detection_sd)} | {_fmt(r.violations_per_10k, 1)} | "
+        f"{_spread(r.dcr_share, r.dcr_share_sd)} | "
+        f"{_spread(r.more_rows_dcr_share, r.more_rows_dcr_share_se, 4)} | "
+        f"{_fmt(r.copies)} | {_fmt(r.copies_per_million, 1)} |"
+    )

@@ -38,6 +38,9 @@ def models_bench(
         bool,
         typer.Option("--rules/--no-rules", help="Mine the training rows' rules; every model keeps them."),
     ] = True,
+    precision: Annotated[
+        str, typer.Option(help="Our VAE's precision: auto (bf16 on GPUs and AMX CPUs), fp32 or bf16.")
+    ] = "auto",
 ) -> None:
     """Table models side by side on one split: fidelity, utility, privacy, rules, speed."""
     from synth.bench.tables import bench_params, run_bench, write_bench
@@ -47,7 +50,7 @@ def models_bench(
     positive(epochs, "--epochs")
     if copy_rows < 0:
         raise JobError(f"--copy-rows must be 0 or more, got {copy_rows}")
-    names, params = bench_params(models, epochs)
+    names, params = bench_params(models, epochs, precision)
     dataset = load_dataset(data)
     with progress_bar() as progress:
         result = run_bench(dataset, names, target=target, params=params, draws=draws, copy_rows=copy_rows,

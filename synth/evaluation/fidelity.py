@@ -57,7 +57,8 @@ def labels(values: pd.Series, missing: str) -> pd.Series:
     return values.astype(object).where(values.notna(), missing).astype(str)
 
 
-def _is_continuous(real: pd.Series, schema: Schema, name: str) -> bool:
+def is_continuous(real: pd.Series, schema: Schema, name: str) -> bool:
+    """Whether a column is scored as a distribution (KS) rather than as categories (TV)."""
     kind = schema[name].kind
     if kind in (Kind.NUMERIC, Kind.DATETIME):
         return True
@@ -66,7 +67,8 @@ def _is_continuous(real: pd.Series, schema: Schema, name: str) -> bool:
     return False
 
 
-def _as_float(values: pd.Series) -> np.ndarray:
+def as_float(values: pd.Series) -> np.ndarray:
+    """Numbers (datetimes as nanoseconds) as floats, missing ones as NaN."""
     if pd.api.types.is_datetime64_any_dtype(values):
         out = values.astype("int64").to_numpy(dtype=float)
         out[values.isna().to_numpy()] = np.nan
@@ -76,7 +78,7 @@ def _as_float(values: pd.Series) -> np.ndarray:
 
 def ks_complement(real: pd.Series, synthetic: pd.Series) -> float:
     """1 - the Kolmogorov-Smirnov statistic of the non-null values."""
-    a, b = _as_float(real), _as_float(synthetic)
+    a, b = as_float(real), as_float(synthetic)
     a, b = np.sort(a[~np.isnan(a)]), np.sort(b[~np.isnan(b)])
     if len(a) == 0 or len(b) == 0:
         return float(len(a) == len(b))
@@ -96,7 +98,7 @@ def tv_complement(real: pd.Series, synthetic: pd.Series) -> float:
 
 def _decile_codes(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Cut both columns at the real deciles; missing values get a bin of their own."""
-    a, b = _as_float(real), _as_float(synthetic)
+    a, b = as_float(real), as_float(synthetic)
     edges = np.unique(np.nanquantile(a, np.linspace(0.1, 0.9, 9)))
     codes = []
     for x in (a, b):
@@ -132,7 +134,7 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float:
 def evaluate_fidelity(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema) -> Fidelity:
     """Column Shapes and Column Pair Trends (all pairs) of the modelled columns."""
     names = [c.name for c in schema.modelled]
-    continuous = {n: _is_continuous(real[n], schema, n) for n in names}
+    continuous = {n: is_continuous(real[n], schema, n) for n in names}
     shapes = {}
     codes = {}
     for name in names:
@@ -145,8 +147,8 @@ def evaluate_fidelity(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schem
     trends = {}
     for left, right in combinations(names, 2):
         if continuous[left] and continuous[right]:
-            r_real = _pearson(_as_float(real[left]), _as_float(real[right]))
-            r_syn = _pearson(_as_float(synthetic[left]), _as_float(synthetic[right]))
+            r_real = _pearson(as_float(real[left]), as_float(real[right]))
+            r_syn = _pearson(as_float(synthetic[left]), as_float(synthetic[right]))
             score = 1 - abs(r_real - r_syn) / 2
         else:
             (a1, b1), (a2, b2) = codes[left], codes[right]

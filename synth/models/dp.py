@@ -36,6 +36,29 @@ class DPResult:
     sample_rate: float
 
 
+def _per_sample_grad(net: torch.nn.Module, beta: float):
+    """``f(params, rows, keys)``: each row's gradient of its loss, vectorised over the rows."""
+
+    def row_loss(p, row, keys):
+        loss, _, _ = functional_call(net, p, (row[None], keys[None], beta))
+        return loss.mean()
+
+    return vmap(grad(row_loss), in_dims=(None, 0, 0), randomness="different")
+
+
+def _clipped_sum(per_sample, params: dict, batch: torch.Tensor, order_keys, max_grad_norm: float) -> dict:
+    """The sum over ``batch`` of per-row gradients, each clipped to ``max_grad_norm``."""
+    total = {k: torch.zeros_like(v) for k, v in params.items()}
+    for start in range(0, len(batch), 256):  # bounded memory for per-sample gradients
+        chunk = batch[start : start + 256]
+        grads = per_sample({k: v.detach() for k, v in params.items()}, chunk, order_keys(len(chunk)))
+        norms = torch.sqrt(sum(g.reshape(len(chunk), -1).pow(2).sum(1) for g in grads.values()))
+        scale = (max_grad_norm / (norms + 1e-6)).clamp(max=1.0)
+        for k, g in grads.items():
+            total[k] += torch.einsum("b,b...->...", scale, g)
+    return total
+
+
 def train_dp(
     net: torch.nn.Module,
     tokens: torch.Tensor,
@@ -69,14 +92,9 @@ def train_dp(
     params = {k: v for k, v in net.named_parameters() if v.requires_grad}
     optimizer = torch.optim.Adam(params.values(), lr=lr)
 
-    def row_loss(p, row, keys):
-        loss, _, _ = functional_call(net, p, (row[None], keys[None], beta))
-        return loss.mean()
-
-    per_sample = vmap(grad(row_loss), in_dims=(None, 0, 0), randomness="different")
+    per_sample = _per_sample_grad(net, beta)
     steps = 0
-    # RDP's "optimal order is the largest alpha" note only says the bound could be tighter
-    warnings.filterwarnings("ignore", message="Optimal order is the largest alpha")
+    warnings.filterwarnings("ignore", message="Optimal order is the largest alpha")  # only a looser bound
     for step in range(planned):
         trial = copy.deepcopy(accountant)
         trial.step(noise_multiplier=sigma, sample_rate=q)
@@ -85,14 +103,7 @@ def train_dp(
         mask = torch.rand(n, generator=generator).to(tokens.device) < q
         batch = tokens[mask]
         net.train()
-        total = {k: torch.zeros_like(v) for k, v in params.items()}
-        for start in range(0, len(batch), 256):  # bounded memory for per-sample gradients
-            chunk = batch[start : start + 256]
-            grads = per_sample({k: v.detach() for k, v in params.items()}, chunk, order_keys(len(chunk)))
-            norms = torch.sqrt(sum(g.reshape(len(chunk), -1).pow(2).sum(1) for g in grads.values()))
-            scale = (max_grad_norm / (norms + 1e-6)).clamp(max=1.0)
-            for k, g in grads.items():
-                total[k] += torch.einsum("b,b...->...", scale, g)
+        total = _clipped_sum(per_sample, params, batch, order_keys, max_grad_norm)
         expected = q * n
         for k, p in params.items():
             noise = torch.randn(p.shape, generator=generator).to(p.device) * sigma * max_grad_norm

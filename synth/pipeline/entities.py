@@ -11,7 +11,7 @@ from pathlib import Path
 
 from synth import io, models
 from synth.errors import JobError
-from synth.evaluation.sequential import EventView
+from synth.events import EventView
 from synth.jobs import Job
 from synth.pipeline.stages import Fitted, reuse_model
 from synth.privacy.sequences import sequence_gate

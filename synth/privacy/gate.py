@@ -122,7 +122,7 @@ class GateResult:
         return "privacy gate failed: " + "; ".join(parts)
 
 
-def _check(
+def judge(
     name: str, figure: float, threshold: float, rule: str, detail: str = "", significant: bool = True
 ) -> Check:
     """A figure against its limit; with ``significant=False`` (the 99 % interval includes what
@@ -177,9 +177,9 @@ def evaluate(
             figures[f"{risk.name}_risk"] = risk.risk
             checks.append(_attack_check(risk, config))
     rare = count_rare(synthetic, train, schema, config.rare_k)
-    checks.append(_check("rare_values", sum(rare.values()), 0, "<=", ", ".join(sorted(rare)) or ""))
+    checks.append(judge("rare_values", sum(rare.values()), 0, "<=", ", ".join(sorted(rare)) or ""))
     leaked = identifier_overlap(synthetic, train, schema)
-    checks.append(_check("identifiers", sum(leaked.values()), 0, "<=", ", ".join(sorted(leaked)) or ""))
+    checks.append(judge("identifiers", sum(leaked.values()), 0, "<=", ", ".join(sorted(leaked)) or ""))
     return GateResult(checks, copies_removed, {}, figures)
 
 
@@ -195,7 +195,7 @@ def _copies_check(synthetic, train, holdout, modelled, removed: int, config: Pri
     z = excess_share(present + removed, total, own, len(holdout))
     rate = own / max(len(holdout), 1)
     detail = f"{removed} removed before writing, {present} present; real unseen rows: {rate:.4f}"
-    return _check("copies", share, limit, "<=", detail, z > Z_EVIDENCE or config.judge == "estimate")
+    return judge("copies", share, limit, "<=", detail, z > Z_EVIDENCE or config.judge == "estimate")
 
 
 def _distance_checks(records, figures: dict, config: PrivacyConfig, seed: int) -> list[Check]:
@@ -217,15 +217,15 @@ def _distance_checks(records, figures: dict, config: PrivacyConfig, seed: int) -
     dcr_ratio = _safe_ratio(figures["dcr_p5_synthetic"], figures["dcr_p5_holdout"])
     nndr_ratio = _safe_ratio(figures["nndr_p5_synthetic"], figures["nndr_p5_holdout"])
     return [
-        _check("dcr_share", figures["dcr_share"], config.dcr_share_max, "<=", f"99 % interval from {low:.3f}",
+        judge("dcr_share", figures["dcr_share"], config.dcr_share_max, "<=", f"99 % interval from {low:.3f}",
                strict or low > min(0.5, config.dcr_share_max)),
-        _check("dcr_p5_ratio", dcr_ratio, config.dcr_p5_ratio_min, ">=",
+        judge("dcr_p5_ratio", dcr_ratio, config.dcr_p5_ratio_min, ">=",
                f"{_versus(figures, 'dcr_p5')}; 99 % interval to {dcr_high:.3f}",
                strict or dcr_high < max(1.0, config.dcr_p5_ratio_min)),
-        _check("nndr_p5_ratio", nndr_ratio, config.nndr_p5_ratio_min, ">=",
+        judge("nndr_p5_ratio", nndr_ratio, config.nndr_p5_ratio_min, ">=",
                f"{_versus(figures, 'nndr_p5')}; 99 % interval to {nndr_high:.3f}",
                strict or nndr_high < max(1.0, config.nndr_p5_ratio_min)),
-        _check("membership_inference", mia, config.mia_auc_max, "<=", f"99 % interval from {mia_low:.3f}",
+        judge("membership_inference", mia, config.mia_auc_max, "<=", f"99 % interval from {mia_low:.3f}",
                strict or mia_low > min(0.5, config.mia_auc_max)),
     ]  # fmt: skip
 
@@ -238,7 +238,7 @@ def _attack_check(risk: AttackRisk, config: PrivacyConfig) -> Check:
     if config.attack_bound == "evidence":
         low = risk.evidence_low if risk.evidence_low is not None else risk.low
         detail += f"; 99 % interval from {low:.4f}"
-        return _check(risk.name, risk.risk, config.attack_risk_max, "<=", detail, low > 0)
+        return judge(risk.name, risk.risk, config.attack_risk_max, "<=", detail, low > 0)
     upper = config.attack_bound == "upper" or (
         config.attack_bound == "auto" and risk.attacks >= config.bound_min_attacks
     )
@@ -247,7 +247,7 @@ def _attack_check(risk: AttackRisk, config: PrivacyConfig) -> Check:
     if risk.powerless:
         detail += "; attack no better than random guessing"
     figure = risk.high if upper else risk.risk
-    return _check(risk.name, figure, config.attack_risk_max, "<=", detail)
+    return judge(risk.name, figure, config.attack_risk_max, "<=", detail)
 
 
 def _versus(figures: dict[str, float], name: str) -> str:
@@ -303,7 +303,7 @@ def gate(
     config = config or PrivacyConfig()
     protected, removed, replaced = protect(synthetic, train, schema, config)
     if protected.empty:
-        check = _check("copies", 1.0, config.copies_share_max, "<=", "every synthetic row was a copy")
+        check = judge("copies", 1.0, config.copies_share_max, "<=", "every synthetic row was a copy")
         return protected, GateResult([check], removed, replaced, {})
     result = evaluate(protected, train, holdout, schema, config, copies_removed=removed, seed=seed)
     result.rare_replaced = replaced

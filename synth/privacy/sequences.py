@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synth.evaluation.sequential import EventView, entity_aggregates
-from synth.privacy.gate import GateResult, PrivacyConfig, _check, evaluate, identifier_overlap
+from synth.events import EventView, entity_aggregates
+from synth.privacy.gate import GateResult, PrivacyConfig, evaluate, identifier_overlap, judge
 from synth.privacy.rare import count_rare, suppress_rare
 from synth.schema import Column, Kind, Schema
 
@@ -58,7 +58,7 @@ def sequence_gate(
     entities = entities[~entities[view.key].isin(copied)].reset_index(drop=True)
     events, replaced = suppress_rare(events, train, schema, k=config.rare_k, mode=config.rare_mode)
     checks = [
-        _check(
+        judge(
             "copies",
             len(copied) / max(len(synthetic), 1),
             config.copies_share_max,
@@ -74,9 +74,9 @@ def sequence_gate(
         checks += [c for c in measured.checks if c.name in kept]
         figures.update(measured.figures)
     rare = count_rare(events, train, schema, config.rare_k)
-    checks.append(_check("rare_values", sum(rare.values()), 0, "<=", ", ".join(sorted(rare)) or ""))
+    checks.append(judge("rare_values", sum(rare.values()), 0, "<=", ", ".join(sorted(rare)) or ""))
     leaked = identifier_overlap(events, train, schema)
-    checks.append(_check("identifiers", sum(leaked.values()), 0, "<=", ", ".join(sorted(leaked)) or ""))
+    checks.append(judge("identifiers", sum(leaked.values()), 0, "<=", ", ".join(sorted(leaked)) or ""))
     return entities, events, GateResult(checks, len(copied), replaced, figures)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synth.evaluation.fidelity import _as_float, _is_continuous, labels
+from synth.evaluation.fidelity import as_float, is_continuous, labels
 from synth.privacy.distance import RowEmbedding, nearest_distances
 from synth.schema import Schema
 
@@ -30,8 +30,8 @@ def column_distributions(
     out = []
     for column in schema.modelled:
         a, b = real[column.name], synthetic[column.name]
-        if _is_continuous(a, schema, column.name):
-            x, y = _as_float(a), _as_float(b)
+        if is_continuous(a, schema, column.name):
+            x, y = as_float(a), as_float(b)
             x, y = x[~np.isnan(x)], y[~np.isnan(y)]
             lo, hi = np.quantile(x, [0.005, 0.995]) if len(x) else (0.0, 1.0)
             edges = np.linspace(lo, hi if hi > lo else lo + 1, BINS + 1)
@@ -69,16 +69,16 @@ def association_matrix(frame: pd.DataFrame, reference: pd.DataFrame, schema: Sch
     names = [c.name for c in schema.modelled]
     codes = {}
     for name in names:
-        if _is_continuous(reference[name], schema, name):
-            edges = np.unique(np.nanquantile(_as_float(reference[name]), np.linspace(0.1, 0.9, 9)))
-            x = _as_float(frame[name])
+        if is_continuous(reference[name], schema, name):
+            edges = np.unique(np.nanquantile(as_float(reference[name]), np.linspace(0.1, 0.9, 9)))
+            x = as_float(frame[name])
             codes[name] = np.where(np.isnan(x), -1, np.searchsorted(edges, x, side="right"))
         else:
             codes[name] = pd.factorize(labels(frame[name], "(missing)").astype(str))[0]
     matrix = np.eye(len(names))
     for (i, a), (j, b) in combinations(enumerate(names), 2):
-        if _is_continuous(reference[a], schema, a) and _is_continuous(reference[b], schema, b):
-            x, y = _as_float(frame[a]), _as_float(frame[b])
+        if is_continuous(reference[a], schema, a) and is_continuous(reference[b], schema, b):
+            x, y = as_float(frame[a]), as_float(frame[b])
             keep = ~(np.isnan(x) | np.isnan(y))
             value = abs(np.corrcoef(x[keep], y[keep])[0, 1]) if keep.sum() > 2 else 0.0
         else:

@@ -39,26 +39,11 @@ def _img(data: str, alt: str) -> str:
 
 def render(manifest: dict[str, Any], data: dict[str, Any]) -> str:
     """The report page from a run's manifest and its ``report.json`` aggregates."""
-    privacy = manifest.get("privacy", {})
-    validation = manifest.get("validation", {})
     fidelity = manifest.get("fidelity", {})
-    gates = [
-        ("input validation", validation.get("input", {}).get("success")),
-        ("privacy gate", privacy.get("passed")),
-        ("quality floor", manifest["quality"]["passed"] if "quality" in manifest else None),
-        ("output validation", validation.get("output", {}).get("success")),
-    ]
     parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>synth report · {_esc(manifest['job']['name'])}</title><style>{CSS}</style></head><body>",
-        f"<h1>synth report · {_esc(manifest['job']['name'])}</h1>",
-        f"<p class='muted'>run {_esc(manifest['run_id'])} · model {_esc(manifest['model']['name'])} · "
-        f"seed {_esc(manifest['seed'])} · {manifest['rows'].get('synthetic', 0):,} synthetic rows from "
-        f"{manifest['rows']['train']:,} training rows</p>",
+        *_header(manifest),
         *_overall(fidelity),
-        "<h2>Verdicts</h2><div class='verdicts'>",
-        *[f"<div class='verdict'><b>{name}</b><br>{_verdict(ok)}</div>" for name, ok in gates],
-        "</div>",
+        *_verdicts(manifest),
         *_rules(manifest.get("rules")),
         *_quality(manifest.get("quality")),
         "<h2>Fidelity</h2><table><tr><th>figure</th><th>value</th></tr>",
@@ -69,6 +54,44 @@ def render(manifest: dict[str, Any], data: dict[str, Any]) -> str:
         ],
         "</table>",
         *_worst(data.get("scores")),
+        *_privacy(manifest.get("privacy", {})),
+        *_validations(manifest.get("validation", {})),
+        *_lift(manifest.get("lift")),
+        *_plots(data),
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def _header(manifest: dict[str, Any]) -> list[str]:
+    name = _esc(manifest["job"]["name"])
+    return [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>synth report · {name}</title><style>{CSS}</style></head><body>",
+        f"<h1>synth report · {name}</h1>",
+        f"<p class='muted'>run {_esc(manifest['run_id'])} · model {_esc(manifest['model']['name'])} · "
+        f"seed {_esc(manifest['seed'])} · {manifest['rows'].get('synthetic', 0):,} synthetic rows from "
+        f"{manifest['rows']['train']:,} training rows</p>",
+    ]
+
+
+def _verdicts(manifest: dict[str, Any]) -> list[str]:
+    validation = manifest.get("validation", {})
+    gates = [
+        ("input validation", validation.get("input", {}).get("success")),
+        ("privacy gate", manifest.get("privacy", {}).get("passed")),
+        ("quality floor", manifest["quality"]["passed"] if "quality" in manifest else None),
+        ("output validation", validation.get("output", {}).get("success")),
+    ]
+    return [
+        "<h2>Verdicts</h2><div class='verdicts'>",
+        *[f"<div class='verdict'><b>{name}</b><br>{_verdict(ok)}</div>" for name, ok in gates],
+        "</div>",
+    ]
+
+
+def _privacy(privacy: dict[str, Any]) -> list[str]:
+    return [
         "<h2>Privacy</h2><table><tr><th>check</th><th>figure</th><th>rule</th><th>verdict</th>"
         "<th>detail</th></tr>",
         *[
@@ -80,6 +103,10 @@ def render(manifest: dict[str, Any], data: dict[str, Any]) -> str:
         f"<p>Exact copies removed: {privacy.get('copies_removed', 0)}; rare values replaced: "
         f"{sum(privacy.get('rare_replaced', {}).values())}.</p>",
     ]
+
+
+def _validations(validation: dict[str, Any]) -> list[str]:
+    parts = []
     for label in ("input", "output"):
         result = validation.get(label)
         if result:
@@ -90,33 +117,34 @@ def render(manifest: dict[str, Any], data: dict[str, Any]) -> str:
                 f"<p><b>{label} validation</b> ({_esc(result['suite'])}): {_verdict(result['success'])}, "
                 f"{result['evaluated']} expectations{'<ul>' + failed + '</ul>' if failed else ''}</p>"
             )
-    lift = manifest.get("lift")
-    if lift:
-        metrics = list(next(iter(lift["summary"].values())))
-        parts.append(f"<h2>Augmentation lift ({_esc(lift['seeds'])} seeds, real holdout)</h2>")
-        parts.append(
-            "<table><tr><th>training rows</th>" + "".join(f"<th>{_esc(m)}</th>" for m in metrics) + "</tr>"
-        )
-        for arm, values in lift["summary"].items():
-            cells = "".join(f"<td>{values[m]['mean']:.4f} ± {values[m]['std']:.4f}</td>" for m in metrics)
-            parts.append(f"<tr><td>{_esc(arm)}</td>{cells}</tr>")
-        parts.append(f"</table><p>{_esc(lift['verdict'])}</p>")
-    parts.append("<h2>Distributions: real vs synthetic</h2><div class='grid'>")
+    return parts
+
+
+def _lift(lift: dict[str, Any] | None) -> list[str]:
+    if not lift:
+        return []
+    metrics = list(next(iter(lift["summary"].values())))
+    parts = [
+        f"<h2>Augmentation lift ({_esc(lift['seeds'])} seeds, real holdout)</h2>",
+        "<table><tr><th>training rows</th>" + "".join(f"<th>{_esc(m)}</th>" for m in metrics) + "</tr>",
+    ]
+    for arm, values in lift["summary"].items():
+        cells = "".join(f"<td>{values[m]['mean']:.4f} ± {values[m]['std']:.4f}</td>" for m in metrics)
+        parts.append(f"<tr><td>{_esc(arm)}</td>{cells}</tr>")
+    parts.append(f"</table><p>{_esc(lift['verdict'])}</p>")
+    return parts
+
+
+def _plots(data: dict[str, Any]) -> list[str]:
+    parts = ["<h2>Distributions: real vs synthetic</h2><div class='grid'>"]
     parts += [_img(plots.column_plot(c), f"distribution of {c['name']}") for c in data.get("columns", [])]
     parts.append("</div>")
     if "association" in data:
-        parts.append("<h2>Associations</h2>")
-        parts.append(
-            _img(
-                plots.association_plot(data["association"]["real"], data["association"]["synthetic"]),
-                "association matrices",
-            )
-        )
+        association = plots.association_plot(data["association"]["real"], data["association"]["synthetic"])
+        parts += ["<h2>Associations</h2>", _img(association, "association matrices")]
     if "dcr" in data:
-        parts.append("<h2>Distance to closest record</h2>")
-        parts.append(_img(plots.dcr_plot(data["dcr"]), "DCR histogram"))
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        parts += ["<h2>Distance to closest record</h2>", _img(plots.dcr_plot(data["dcr"]), "DCR histogram")]
+    return parts
 
 
 OVERALL = ("column_shapes", "pair_trends", "detection")

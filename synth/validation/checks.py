@@ -104,22 +104,8 @@ def validate_frame(
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(data=batch, suite=run_suite, name=f"{label}-validation")
     )
-    actions = []
-    if docs_dir is not None:
-        docs_dir = Path(docs_dir).resolve()
-        docs_dir.mkdir(parents=True, exist_ok=True)
-        context.add_data_docs_site(
-            site_name="run",
-            site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(docs_dir),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
-        actions.append(gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["run"]))
+    docs_dir = Path(docs_dir).resolve() if docs_dir is not None else None
+    actions = _docs_actions(context, docs_dir) if docs_dir is not None else []
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(
             name=f"{label}-checkpoint",
@@ -129,21 +115,36 @@ def validate_frame(
         )
     )
     run = checkpoint.run(batch_parameters={"dataframe": frame})
-    outcomes = []
     original = {alias: name for name, alias in aliases.items()}
-    for result in next(iter(run.run_results.values())).results:
-        details = _strip_values(dict(result.result or {}))
-        config = result.expectation_config
-        outcomes.append(
-            Outcome(
-                config.type,
-                _column_of(config.kwargs, original),
-                bool(result.success),
-                details.get("unexpected_count"),
-                details.get("unexpected_percent"),
-            )
-        )
+    outcomes = [_outcome(result, original) for result in next(iter(run.run_results.values())).results]
     return Validation(suite.name, bool(run.success), outcomes, docs_dir / "index.html" if docs_dir else None)
+
+
+def _docs_actions(context, docs_dir: Path) -> list:
+    """A Data Docs site in ``docs_dir`` and the checkpoint action that builds it."""
+    import great_expectations as gx
+
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    backend = {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}
+    context.add_data_docs_site(
+        site_name="run",
+        site_config={"class_name": "SiteBuilder", "store_backend": backend,
+                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}},
+    )  # fmt: skip
+    return [gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["run"])]
+
+
+def _outcome(result, original: dict[str, str]) -> Outcome:
+    """One expectation's verdict with counts only: its details' values are stripped."""
+    details = _strip_values(dict(result.result or {}))
+    config = result.expectation_config
+    return Outcome(
+        config.type,
+        _column_of(config.kwargs, original),
+        bool(result.success),
+        details.get("unexpected_count"),
+        details.get("unexpected_percent"),
+    )
 
 
 def _column_of(kwargs, original: dict[str, str]) -> str | None:

@@ -4,7 +4,7 @@ over chunked draws."""
 import pandas as pd
 import pytest
 
-from synth.bench.tables import score_more_rows
+from synth.bench.draws import score_more_rows
 
 
 class Replayer:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from synth.evaluation.sequential import EventView, entity_aggregates, sequence_fidelity
+from synth.evaluation.sequential import sequence_fidelity
+from synth.events import EventView, entity_aggregates
 
 
 def test_real_against_itself_scores_one(fitted_sequence, berka_events):

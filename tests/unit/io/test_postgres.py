@@ -8,6 +8,7 @@ import pytest
 from synth.io import Source, read
 
 URL = os.environ.get("SYNTH_TEST_POSTGRES_URL")
+pytestmark = pytest.mark.postgres  # pytest -m "not postgres" leaves them out
 
 
 @pytest.fixture

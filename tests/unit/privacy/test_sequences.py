@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from synth.evaluation.sequential import EventView
+from synth.events import EventView
 from synth.privacy.gate import PrivacyConfig
 from synth.privacy.sequences import history_hashes, sequence_gate
 from synth.split import split_entities
