@@ -3,7 +3,7 @@ strongest open peer, measured beside ours by ``synth bench`` when the engine is 
 
 The engine is optional and lives in an environment of its own: it requires NumPy 2, which
 anonymeter (our privacy gate) forbids, and a torchvision that matches torch or none (its
-``transformers`` import fails on PyPI's CUDA torchvision beside a CPU torch). See the README.
+``transformers`` import fails on PyPI's CUDA torchvision beside a CPU torch). See docs/benchmarks.md, "TabularARGN in the bench".
 Conditions become the engine's ``seed_data``: fixed columns, the rest generated in flexible
 order, no rejection loop.
 """
@@ -26,7 +26,7 @@ from synth.schema import Schema
 WORKSPACE = "argn-workspace"
 INSTALL_HINT = (
     "TabularARGN needs mostlyai-engine in an environment of its own (it needs NumPy 2, "
-    "anonymeter pins NumPy < 1.27): see the README's 'TabularARGN in the bench'"
+    "anonymeter pins NumPy < 1.27): see docs/benchmarks.md, 'TabularARGN in the bench'"
 )
 
 

@@ -105,8 +105,9 @@ def dcr_histogram(
     train_x = embedding.transform(train)
     rng = np.random.default_rng(0)
     syn = synthetic.iloc[rng.choice(len(synthetic), min(len(synthetic), 20_000), replace=False)]
-    d_syn = nearest_distances(embedding.transform(syn), train_x)[:, 0]
-    d_hold = nearest_distances(embedding.transform(holdout), train_x)[:, 0]
+    # float64: a float32 distance clipped to a float64 bound can round past the last edge
+    d_syn = nearest_distances(embedding.transform(syn), train_x)[:, 0].astype(np.float64)
+    d_hold = nearest_distances(embedding.transform(holdout), train_x)[:, 0].astype(np.float64)
     hi = float(np.quantile(np.r_[d_syn, d_hold], 0.99)) or 1.0
     edges = np.linspace(0, hi, BINS + 1)
     return {

@@ -1,0 +1,33 @@
+"""The report's aggregates: shares that sum to one, rare real levels never named, distances."""
+
+import numpy as np
+import pandas as pd
+
+from synth.report.data import column_distributions, dcr_histogram
+from synth.schema import infer_schema
+from synth.split import split
+
+
+def test_distributions_are_shares_and_pool_rare_real_levels(adult, adult_schema):
+    train, holdout = split(adult, holdout=0.2, seed=0)
+    columns = {c["name"]: c for c in column_distributions(train, holdout, adult_schema)}
+    assert set(columns) == {c.name for c in adult_schema.modelled}
+    for column in columns.values():
+        for side in ("real", "synthetic"):
+            assert abs(sum(column[side]) - 1) < 0.02  # numeric: clipped to the 0.5-99.5 % range
+    country = columns["native-country"]
+    counts = train["native-country"].value_counts()
+    rare = set(counts[counts < 5].index)
+    assert rare and not rare & set(country["levels"])  # a level of fewer than 5 real rows is never named
+    assert country["levels"][-1] == "(other)"
+
+
+def test_a_copy_sits_nearer_the_training_rows_than_the_holdout():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=600), "y": rng.normal(size=600)})
+    schema = infer_schema(frame)
+    train, holdout = frame.iloc[:300], frame.iloc[300:]
+    copies = dcr_histogram(train, train, holdout, schema)
+    fresh = dcr_histogram(holdout, train, holdout, schema)
+    assert copies["synthetic"][0] == 1.0  # every copy is at distance 0
+    assert fresh["synthetic"][0] < 0.5 and abs(sum(fresh["holdout"]) - 1) < 1e-9
