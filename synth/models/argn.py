@@ -3,7 +3,8 @@ strongest open peer, measured beside ours by ``synth bench`` when the engine is 
 
 The engine is optional and lives in an environment of its own: it requires NumPy 2, which
 anonymeter (our privacy gate) forbids, and a torchvision that matches torch or none (its
-``transformers`` import fails on PyPI's CUDA torchvision beside a CPU torch). See docs/benchmarks.md, "TabularARGN in the bench".
+``transformers`` import fails on PyPI's CUDA torchvision beside a CPU torch). See
+docs/benchmarks.md, "TabularARGN in the bench".
 Conditions become the engine's ``seed_data``: fixed columns, the rest generated in flexible
 order, no rejection loop.
 """

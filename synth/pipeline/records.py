@@ -6,17 +6,31 @@ real data.
 
 from __future__ import annotations
 
+import platform
 from dataclasses import asdict
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from synth.manifest import package_versions
 from synth.rules.check import violations
 from synth.schema import Schema
 from synth.validation.checks import Validation
+
+PACKAGES = ("synth", "sdv", "torch", "pandas", "numpy", "pyarrow", "prefect", "great-expectations")
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a run depends on."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
 
 
 class InputRecord(BaseModel):

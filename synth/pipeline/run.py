@@ -23,8 +23,8 @@ from synth import io
 from synth.errors import GateFailed
 from synth.evaluation.floor import summary as quality_summary
 from synth.jobs import Job
+from synth.pipeline.folder import RunFolder
 from synth.pipeline.records import Manifest
-from synth.runs import RunFolder
 
 OUTPUTS = {
     "synthetic": "synthetic.parquet",

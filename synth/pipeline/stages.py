@@ -26,13 +26,13 @@ from synth.evaluation.floor import summary as quality_summary
 from synth.evaluation.utility import positive_label, tstr_auc
 from synth.jobs import Job
 from synth.models import Model
+from synth.pipeline.folder import find_model
 from synth.pipeline.logs import run_logger
 from synth.privacy import gate as privacy
 from synth.privacy.rare import RARE_TOKEN
 from synth.progress import Progress
 from synth.report.data import build_report_data
 from synth.rules.select import rules_for
-from synth.runs import find_model
 from synth.sampling import sample_table
 from synth.schema import Schema, infer_schema
 from synth.split import split

@@ -15,8 +15,8 @@ import pytest
 from synth import models
 from synth.io.write import sweep_stale
 from synth.jobs import parse_job
+from synth.pipeline.folder import RunFolder
 from synth.pipeline.stages import reuse_model
-from synth.runs import RunFolder
 
 
 class _Payload:
