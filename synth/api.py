@@ -1,12 +1,5 @@
-"""The verbs a notebook needs, one per stage, each a thin call into the package that owns it.
-
-table = synth.read("data/adult_sample.csv")
-train, holdout = synth.split(table.frame, holdout=0.2, seed=0)
-schema = synth.infer_schema(train, table=table.name)
-model = synth.fit(train, schema, model="vae", epochs=5)
-synthetic = synth.sample_table(model, 1000, seed=0)
-published, verdict = synth.gate(synthetic, train, holdout, schema)
-scores = synth.evaluate(train, published, schema)
+"""The verbs a notebook needs, one per stage (``synth/__init__.py`` shows them in order), each a
+thin call into the package that owns the stage: nothing here decides anything.
 """
 
 from __future__ import annotations
