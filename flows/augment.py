@@ -19,7 +19,7 @@ from flows.tasks import (
     validate_input,
     validate_output,
 )
-from synth.augment import augment_record, check_target, combine, draw, lift_for, plan_counts
+from synth.augmentation import augment_record, check_target, combine, draw, lift_for, plan_counts
 from synth.errors import GateFailed
 from synth.jobs import Job
 from synth.pipeline.logs import run_logger

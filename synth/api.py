@@ -66,7 +66,7 @@ def augment(model: Model, real: pd.DataFrame, target: str, *, seed: int = 0, **p
     (``balance=True``, ``ratios={...}`` or ``add=N``), flagged ``is_synthetic``. Not gated:
     pass the synthetic rows through :func:`gate` before publishing them.
     """
-    from synth.augment import combine, draw, plan_counts
+    from synth.augmentation import combine, draw, plan_counts
 
     counts = plan_counts(real[target], **plan)
     return combine(real, draw(model, target, counts, seed=seed).synthetic)

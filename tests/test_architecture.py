@@ -143,3 +143,18 @@ def test_the_library_never_imports_the_flows():
             m for m in names if m == "flows" or m.startswith("flows.")
         )
     assert {k: v for k, v in graph.items() if v} == {}
+
+
+def test_the_verbs_stay_functions_once_every_module_is_loaded():
+    """A module named like a verb (``synth/augment.py``) would replace ``synth.augment`` on import."""
+    import importlib
+    import inspect
+
+    import synth
+
+    for path in _python_files("synth"):
+        name = _module(path, ROOT)
+        if not name.startswith(("synth.cli", "synth.models.argn")):
+            importlib.import_module(name)
+    verbs = [n for n in synth.__all__ if n[0].islower()]
+    assert [v for v in verbs if not inspect.isfunction(getattr(synth, v))] == []

@@ -36,7 +36,7 @@ from synth.evaluation.detection import detection_score
 from synth.evaluation.fidelity import evaluate_fidelity, sdmetrics_quality
 from synth.evaluation.utility import tstr_auc
 from synth.models import build
-from synth.models.base import Progress
+from synth.models.base import OWN_MODELS, Progress
 from synth.privacy.copies import count_copies
 from synth.privacy.distance import dcr_figures, nearest_records
 from synth.rules.check import violations
@@ -180,8 +180,8 @@ def bench_params(
     for name in names:
         if epochs and name != "gaussian_copula":
             params[name]["epochs"] = epochs
-        if name == "vae" and precision != "auto":
-            params[name]["precision"] = precision  # the others run fp32 on a CPU
+        if name in OWN_MODELS and precision != "auto":
+            params[name]["precision"] = precision  # the peers run fp32 on a CPU
     return names, {m: p for m, p in params.items() if p}
 
 
@@ -219,7 +219,7 @@ def run_bench(
             results.append(result)
             continue
         _score(result, samples, train, holdout, schema, target, seed)
-        if name == "vae":
+        if name in OWN_MODELS:
             result.conditional = conditional_speed(model, train, schema, seed=seed)
         results.append(result)
     return BenchResult(

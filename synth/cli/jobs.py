@@ -62,7 +62,7 @@ def augment(
     """Real rows plus synthetic rows of the boosted classes, flagged is_synthetic."""
     import tempfile
 
-    from synth.augment import augment_job, export_outputs, parse_ratios
+    from synth.augmentation import augment_job, export_outputs, parse_ratios
 
     positive(add, "--add")
     positive(epochs, "--epochs")

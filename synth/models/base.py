@@ -123,6 +123,11 @@ SEQUENCE_MODELS = ("sequence",)
 MODEL_NAMES = TABULAR_MODELS + SEQUENCE_MODELS
 
 
+OWN_MODELS = ("vae", "sequence")
+"""Ours, rather than a peer's: they take ``device`` and ``precision``, and sample conditionally
+without rejection (the bench times that)."""
+
+
 def is_entity_model(name: str) -> bool:
     """Whether the model ``name`` is an entity-with-events model (else a table model)."""
     return name in SEQUENCE_MODELS

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from synth.augment import FLAG, combine, plan_counts
+from synth.augmentation import FLAG, combine, plan_counts
 from synth.errors import JobError
 
 LABELS = pd.Series(["no"] * 90 + ["yes"] * 10)
