@@ -2,11 +2,10 @@
 
 Conditional sampling needs ``z`` from the model's posterior p(z | fixed columns), not from the
 prior (which ignores the conditions, so the free columns drift towards their marginals).
-``VAEModel._latents`` gets it by sampling-importance-resampling: k candidate latents per row,
-one kept with probability proportional to p(z) p(fixed | z) / r(z). Drawn from the prior alone,
-candidates rarely land where a rare condition's posterior is (Adult with education fixed to
-Doctorate: 66 % married from 16 prior candidates, against 70 % in the model's own joint), so
-this module learns a better r(z | fixed columns): a mixture density network over the latent,
+``synth.models.vae.sampling.latents`` gets it by sampling-importance-resampling: k candidate
+latents per row, one kept with probability proportional to p(z) p(fixed | z) / r(z). Drawn from
+the prior alone, candidates rarely land where a rare condition's posterior is, so this module
+learns a better r(z | fixed columns): a mixture density network over the latent,
 fed the sum of the fixed columns' embeddings (any subset of columns, including none).
 
 It is fitted *after* the VAE, on the VAE's own draws (z from the prior, a row decoded from

@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import sys
 
+import pytest
+
 from tests.conftest import DATA
 from tests.e2e.test_cli import synth
 
 
+@pytest.mark.slow
 def test_tabular_bench_scores_every_model_on_one_split(tmp_path, monkeypatch, capsys):
     code, out, err = synth(
         monkeypatch,
@@ -62,6 +65,7 @@ def test_tabular_bench_scores_every_model_on_one_split(tmp_path, monkeypatch, ca
     assert result["real_detection"] > 0.7  # real unseen rows are hard to tell from the training rows
 
 
+@pytest.mark.slow
 def test_false_alarm_study_passes_honest_rows_and_catches_planted_leaks(tmp_path, monkeypatch, capsys):
     code, out, err = synth(
         monkeypatch,
@@ -120,6 +124,7 @@ def test_privacy_bench_rejects_too_few_rows(tmp_path, monkeypatch, capsys):
     assert not out_dir.exists()
 
 
+@pytest.mark.slow
 def test_sequential_bench_runs_ours_beside_par(tmp_path, monkeypatch, capsys):
     code, out, err = synth(
         monkeypatch,

@@ -29,6 +29,7 @@ def model_dir(tmp_path_factory):
     return save(model, tmp_path_factory.mktemp("m") / "model")
 
 
+@pytest.mark.slow
 def test_dask_scenarios_are_partitioned_reproducible_and_summarised(model_dir, tmp_path, prefect_harness):
     args = dict(
         model_dir=str(model_dir),
@@ -83,6 +84,7 @@ def test_invalid_cron_is_a_job_error(tmp_path):
         load_job(job)
 
 
+@pytest.mark.slow
 def test_scheduled_run_reuses_model_until_the_input_changes(tmp_path, prefect_harness):
     from flows.synthesize import synthesize
     from synth.jobs import parse_job

@@ -29,7 +29,7 @@ class VAEConfig:
     ema_decay: float = 0.995
     any_order_share: float = 0.75  # rows trained in a random column order (what conditioning decodes)
     sample_order: str = "random"  # "random": each block of rows decodes in its own column order
-    condition_draws: int = 6  # candidate latents per conditioned row (see VAEModel._latents)
+    condition_draws: int = 6  # candidate latents per conditioned row (see sampling.latents)
     proposal_steps: int = 300  # fit steps of the latent proposal (synth.models.proposal); 0: none
     proposal_share: float = 0.75  # share of candidates drawn from it (the rest: from the prior)
     val_share: float = 0.05  # early stopping's held-out rows (none below MIN_VAL_ROWS of them)

@@ -20,7 +20,7 @@ from synth.models.vae.config import VAEConfig
 class PositionDrop(nn.Module):
     """Dropout of whole column positions: ``x`` (..., C, D) loses entire D-vectors.
 
-    Elementwise dropout draws a random number per activation, which was 16 % of a CPU training
+    Elementwise dropout draws a random number per activation, a visible share of a CPU training
     step; one draw per (row, column) costs nothing. Applied to a residual update it is
     stochastic depth per position; applied to the decoder's inputs it hides whole earlier
     columns, which also prepares the decoder for conditioning on any subset of columns.

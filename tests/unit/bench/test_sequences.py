@@ -1,11 +1,13 @@
 """The sequential bench is reproducible: PAR's training and sampling draw from a fixed seed."""
 
 import pandas as pd
+import pytest
 
 from synth.bench.sequences import run_sequence_bench
 from tests.conftest import DATA
 
 
+@pytest.mark.slow
 def test_par_figures_repeat_exactly():
     events = pd.read_csv(DATA / "berka_trans.csv")
     context = pd.read_csv(DATA / "berka_accounts.csv")

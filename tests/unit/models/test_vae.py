@@ -238,6 +238,7 @@ def test_grouped_logits_equal_each_groups_own_column(fitted):
             assert torch.isneginf(grouped[g, :, alone.shape[1] :]).all()  # padding is never drawn
 
 
+@pytest.mark.slow
 def test_early_stopping_needs_enough_validation_rows(adult, adult_schema):
     # 5 % of 300 rows is 15: too few to judge a stop by, so none are held out
     small = build("vae", **{**TINY_VAE, "epochs": 1})

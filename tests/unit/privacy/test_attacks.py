@@ -52,6 +52,7 @@ print([round(r.risk, 6) for r in risks])
 """
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_risks_in_a_new_process():
     """Anonymeter's singling-out queries came out in a per-process order (polars' hashing)."""
     import subprocess

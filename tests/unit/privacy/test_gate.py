@@ -86,6 +86,7 @@ def test_leaked_rare_value_and_pii_are_caught(parts):
     assert "identifiers" in {c.name for c in result.failed}
 
 
+@pytest.mark.slow
 def test_membership_inference_is_higher_for_an_overfitted_model(adult):
     train, holdout = split(adult.head(1600), holdout=0.5, seed=0)
     schema = infer_schema(train, table="adult")
