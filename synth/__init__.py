@@ -25,6 +25,8 @@ from synth.errors import GateFailed, InputError, JobError, ModelError, SchemaErr
 from synth.io import read, write_parquet  # noqa: E402
 from synth.models.registry import build, load, save  # noqa: E402
 from synth.sampling import sample_table  # noqa: E402
+
+sample = sample_table  # the verb of the sampling stage
 from synth.schema import Schema, infer_schema  # noqa: E402
 from synth.split import split  # noqa: E402
 
@@ -46,6 +48,7 @@ __all__ = [
     "infer_schema",
     "load",
     "read",
+    "sample",
     "sample_table",
     "save",
     "split",
