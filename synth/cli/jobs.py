@@ -58,10 +58,13 @@ def augment(
     ] = 0.09,
     table: Annotated[str | None, typer.Option(help="SQL table to read.")] = None,
     query: Annotated[str | None, typer.Option(help="SQL query to read.")] = None,
+    runs: Annotated[
+        Path, typer.Option(help="Where the run folder is published (manifest, report, verdicts).")
+    ] = Path("output/augment"),
 ) -> None:
-    """Real rows plus synthetic rows of the boosted classes, flagged is_synthetic."""
-    import tempfile
-
+    """Real rows plus synthetic rows of the boosted classes, flagged is_synthetic; the run is
+    published under --runs like any job's, and --out gets a copy of its table.
+    """
     from synth.augmentation import augment_job, export_outputs, parse_ratios
 
     positive(add, "--add")
@@ -70,13 +73,13 @@ def augment(
     spec = {"target": target, "balance": balance, "ratio": parse_ratios(ratio or []) or None, "add": add,
             "lift": report is not None, "seeds": seeds}  # fmt: skip
     source_spec = {"path": source, "table": table, "query": query}
-    with tempfile.TemporaryDirectory() as work:
-        job = augment_job(source_spec, spec, model, epochs, seed, suite, attack_risk_max, output=work)
-        run_flow = flow("augment")
-        quiet_prefect_tracebacks()
-        with progress_bar() as progress:
-            result = run_flow(job, progress=progress)
-        export_outputs(result.run_dir, out_file, report)
+    job = augment_job(source_spec, spec, model, epochs, seed, suite, attack_risk_max, output=str(runs))
+    run_flow = flow("augment")
+    quiet_prefect_tracebacks()
+    with progress_bar() as progress:
+        result = run_flow(job, progress=progress)
+    export_outputs(result.run_dir, out_file, report)
+    print_summary(result)
     if report is not None:
         out.print(report.read_text())
     counts = result.manifest["augment"]["class_counts"]

@@ -92,6 +92,8 @@ def test_cli_augment_writes_output_and_report(prefect_harness, tmp_path, monkeyp
             "2",
             "--attack-risk-max",
             "0.3",  # 682 loans: see data/jobs/berka_augment.yaml
+            "--runs",
+            str(tmp_path / "runs"),
         ],
     )
     try:
@@ -102,3 +104,9 @@ def test_cli_augment_writes_output_and_report(prefect_harness, tmp_path, monkeyp
     counts = frame.groupby("default").size()
     assert counts["yes"] == round(0.5 * counts["no"])
     assert "real+smote" in (tmp_path / "lift.md").read_text()
+    published = tmp_path / "runs" / (tmp_path / "runs" / "latest").read_text().strip()
+    assert {"augmented.parquet", "manifest.json", "report.html", "lift.md"} <= {
+        p.name for p in published.iterdir()
+    }
+    out = capsys.readouterr().out
+    assert "privacy gate" in out and "rows: augmented" in out  # the summary table, as synth run prints
