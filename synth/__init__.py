@@ -11,24 +11,15 @@ One verb per stage, so a notebook needs nothing deeper (``synth.api`` says more)
     scores = synth.evaluate(train, published, schema)
 """
 
-import os as _os
-
-# Users' data jobs must not phone home: GX, Prefect and Hugging Face telemetry are off unless a
-# user turns them on explicitly. Set before those packages are imported: they read it at import.
-_os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-_os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-_os.environ.setdefault("DO_NOT_TRACK", "1")
-_os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")  # the optional TabularARGN engine
-
-from synth.api import augment, evaluate, fit, gate, simulate, validate  # noqa: E402
-from synth.errors import GateFailed, InputError, JobError, ModelError, SchemaError, SynthError  # noqa: E402
-from synth.io import read, write_parquet  # noqa: E402
-from synth.models.registry import build, load, save  # noqa: E402
-from synth.sampling import sample_table  # noqa: E402
+from synth.api import augment, evaluate, fit, gate, simulate, validate
+from synth.errors import GateFailed, InputError, JobError, ModelError, SchemaError, SynthError
+from synth.io import read, write_parquet
+from synth.models.registry import build, load, save
+from synth.sampling import sample_table
+from synth.schema import Schema, infer_schema
+from synth.split import split
 
 sample = sample_table  # the verb of the sampling stage
-from synth.schema import Schema, infer_schema  # noqa: E402
-from synth.split import split  # noqa: E402
 
 __all__ = [
     "augment",

@@ -18,10 +18,13 @@ out = Console()
 
 
 def quiet_environment() -> None:
-    """Settings of the command line's process: a patient start of Prefect's temporary server on
-    a busy machine (its 20 s default fails there), and no SDV tqdm bars interleaved with ours in
-    logs. A user's own values win.
+    """Settings of the command line's process: telemetry off (``synth.telemetry``), a patient
+    start of Prefect's temporary server on a busy machine (its 20 s default fails there), and no
+    SDV tqdm bars interleaved with ours in logs. A user's own values win.
     """
+    from synth.telemetry import switch_off
+
+    switch_off()
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("TQDM_DISABLE", "1")
 

@@ -88,8 +88,13 @@ def validate_frame(
     With ``docs_dir``, GX Data Docs are built there.
     """
     import great_expectations as gx
+    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
 
-    context = gx.get_context(mode="ephemeral")
+    config = DataContextConfig(  # analytics off for this context, whatever the environment says
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=True),
+        analytics_enabled=False,
+    )
+    context = gx.get_context(mode="ephemeral", project_config=config)
     context.variables.progress_bars = {"globally": False}
     aliases = _html_safe_names(frame.columns)
     frame = frame.rename(columns=aliases) if aliases else frame
