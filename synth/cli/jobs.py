@@ -127,11 +127,12 @@ def simulate(
 def serve(
     jobs: Annotated[Path | None, typer.Option(help="Folder of job files (default flows/jobs).")] = None,
 ) -> None:
-    """Serve every scheduled job file as a Prefect deployment (runs them on their cron)."""
+    """Serve the scheduled job files on their cron, and one request deployment per job type."""
     folder = jobs or flow("jobs-folder")()
-    deployments = flow("deployments")(folder)
-    if not deployments:
-        raise JobError(f"{folder}: no job file has a schedule")
-    for deployment in deployments:
+    if not Path(folder).is_dir():
+        raise JobError(f"{folder}: not a folder of job files")
+    for deployment in flow("deployments")(folder):
         out.print(f"serving {deployment.name}: {deployment.schedules[0].schedule.cron}")
+    for deployment in flow("requests")(folder):
+        out.print(f"serving {deployment.name}: on request, its parameter the whole job (a form in the UI)")
     flow("serve")(folder)
