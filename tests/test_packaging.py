@@ -130,8 +130,9 @@ def test_a_module_no_distribution_provides_is_named(tmp_path):
 @pytest.mark.slow
 def test_a_wheel_install_finds_its_demo_suites_and_jobs_from_any_directory(tmp_path):
     """`pip install .` (not editable): the demo job, its data and suite, and the scheduled jobs
-    are found from another directory. The new virtualenv gets synth alone; its dependencies
-    come from this environment on PYTHONPATH, where the editable synth is not importable."""
+    are found from another directory, and `synth run` runs the demo there. The new virtualenv
+    gets synth alone; its dependencies come from this environment on PYTHONPATH, where the
+    editable synth is not importable."""
     wheels, venv, elsewhere = tmp_path / "wheels", tmp_path / "venv", tmp_path / "elsewhere"
     source = tmp_path / "source"  # setuptools writes build/ beside the sources: never in the checkout
     elsewhere.mkdir()
@@ -171,3 +172,12 @@ def test_a_wheel_install_finds_its_demo_suites_and_jobs_from_any_directory(tmp_p
     assert found["suite"] > 10 and found["deployments"] >= 2
     version = run([str(venv / "bin" / "synth"), "--version"], cwd=elsewhere, env=env)
     assert version.returncode == 0 and version.stdout.startswith("synth ")
+    demo = run([str(venv / "bin" / "synth"), "run"], cwd=elsewhere, env=env)  # the demo job, end to end
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    published = (
+        elsewhere
+        / "output"
+        / "adult-demo"
+        / (elsewhere / "output" / "adult-demo" / "latest").read_text().strip()
+    )
+    assert (published / "synthetic.parquet").is_file() and (published / "report.html").is_file()
