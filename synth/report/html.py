@@ -113,9 +113,10 @@ def _validations(validation: dict[str, Any]) -> list[str]:
             failed = "".join(
                 f"<li>{_esc(f['column'] or 'table')}: {_esc(f['expectation'])}</li>" for f in result["failed"]
             )
+            docs = f" · <a href='{_esc(result['docs'])}'>Data Docs</a>" if result.get("docs") else ""
             parts.append(
                 f"<p><b>{label} validation</b> ({_esc(result['suite'])}): {_verdict(result['success'])}, "
-                f"{result['evaluated']} expectations{'<ul>' + failed + '</ul>' if failed else ''}</p>"
+                f"{result['evaluated']} expectations{docs}{'<ul>' + failed + '</ul>' if failed else ''}</p>"
             )
     return parts
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from synth.validation.docs import make_offline
+
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0}
 _VALUE_KEYS = {
     "partial_unexpected_list",
@@ -119,7 +121,12 @@ def validate_frame(
             result_format=RESULT_FORMAT,
         )
     )
-    run = checkpoint.run(batch_parameters={"dataframe": frame})
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    run_id = RunIdentifier(run_name=f"{suite.name}-{label}")  # not GX's "__none__"
+    run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
+    if docs_dir is not None:
+        make_offline(docs_dir)
     original = {alias: name for name, alias in aliases.items()}
     outcomes = [_outcome(result, original) for result in next(iter(run.run_results.values())).results]
     return Validation(suite.name, bool(run.success), outcomes, docs_dir / "index.html" if docs_dir else None)

@@ -175,3 +175,50 @@ def test_flow_run_publishes_summary_and_table_artifacts(two_runs, prefect_harnes
         table = client.request("GET", f"/artifacts/{first.artifacts['figures']}").json()
     assert summary["type"] == "markdown" and "privacy gate: pass" in summary["data"]
     assert table["type"] == "table" and "dcr_share" in str(table["data"])
+
+
+def test_nothing_written_refers_to_the_network_and_data_docs_open_offline(two_runs):
+    """Every HTML and CSS file of a run has no reference a browser would fetch; the input's
+    Data Docs page opens in headless Chromium with no request out, styled, with its results."""
+    import os
+    import shutil
+
+    from synth.validation.docs import remote_references
+
+    _, first, _ = two_runs
+    files = [p for p in first.run_dir.rglob("*") if p.suffix in (".html", ".css")]
+    assert len(files) > 5
+    assert {str(p): remote_references(p.read_text(errors="replace")) for p in files} == {
+        str(p): [] for p in files
+    }
+    import re
+
+    links = re.findall(r"href='([^']+)'>Data Docs", (first.run_dir / "report.html").read_text())
+    assert links and all((first.run_dir / link).is_file() for link in links)  # the report links them
+    pages = [p for p in (first.run_dir / "validation" / "input" / "validations").rglob("*.html")]
+    assert len(pages) == 1 and "__none__" not in str(pages[0])  # a real run name
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium (.ci/run does)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    requests, errors = [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.on(
+            "request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None
+        )
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(pages[0].as_uri())
+        rows = page.eval_on_selector_all(
+            "table tbody tr", "rows => rows.filter(r => r.offsetHeight > 0).length"
+        )
+        collapse = page.eval_on_selector("table", "t => getComputedStyle(t).borderCollapse")
+        text = page.inner_text("body")
+        browser.close()
+    assert requests == [] and errors == []
+    assert rows > 20 and collapse == "collapse"  # styled by the inline sheet, every result shown
+    assert "Evaluated Expectations" in text
