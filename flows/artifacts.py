@@ -59,6 +59,12 @@ def publish_artifacts(manifest: dict, run_dir: Path) -> dict[str, str]:
         ids["report"] = str(
             create_link_artifact(link=report.resolve().as_uri(), link_text="report.html", key="synth-report")
         )
+    for side, result in manifest.get("validation", {}).items():
+        docs = Path(run_dir) / result["docs"] if result.get("docs") else None
+        if docs is not None and docs.is_file():
+            link = create_link_artifact(link=docs.resolve().as_uri(), link_text=f"{side} Data Docs",
+                                        key=f"synth-{side}-docs")  # fmt: skip
+            ids[f"{side}_docs"] = str(link)
     run_logger().info(
         "%s: %s", "published" if "quarantine" not in Path(run_dir).parts else "quarantined", run_dir
     )

@@ -173,6 +173,8 @@ def test_flow_run_publishes_summary_and_table_artifacts(two_runs, prefect_harnes
     with get_client(sync_client=True) as client:
         summary = client.request("GET", f"/artifacts/{first.artifacts['summary']}").json()
         table = client.request("GET", f"/artifacts/{first.artifacts['figures']}").json()
+        docs = client.request("GET", f"/artifacts/{first.artifacts['input_docs']}").json()
+    assert docs["type"] == "markdown" and "index.html" in docs["data"]  # a link artifact renders as one
     assert summary["type"] == "markdown" and "privacy gate: pass" in summary["data"]
     assert table["type"] == "table" and "dcr_share" in str(table["data"])
 
