@@ -19,7 +19,8 @@ text-align:left;font-size:.9rem}th{background:#f6f6f6}.pass{color:#1b7f3b;font-w
 .fail{color:#b00020;font-weight:600}.grid{display:flex;flex-wrap:wrap;gap:.5rem}
 .grid figure{margin:0;border:1px solid #eee;padding:.3rem}img{max-width:100%}.muted{color:#777}
 .verdicts{display:flex;gap:1rem;flex-wrap:wrap}.verdict{border-radius:6px;padding:.6rem 1rem;
-border:1px solid #ddd;min-width:12rem}
+border:1px solid #ddd;min-width:12rem}tr.meaning td{color:#555;font-size:.82rem;border-top:0;
+padding-top:0}
 """
 
 
@@ -90,6 +91,31 @@ def _verdicts(manifest: dict[str, Any]) -> list[str]:
     ]
 
 
+MEANING = {
+    "copies": "Share of synthetic rows identical to a training row (removed before publishing), "
+    "against the rate at which real unseen rows repeat a training row.",
+    "dcr_share": "Share of synthetic rows closer to a training row than to a real row the model never "
+    "saw. 0.5 is what unseen real rows give; well above it, rows hug the training data.",
+    "dcr_p5_ratio": "How close the closest 5 % of synthetic rows come to the training rows, over how "
+    "close unseen real rows come. Below 1: some synthetic rows sit nearer the training rows than "
+    "real newcomers do.",
+    "nndr_p5_ratio": "The same for the nearest-neighbour distance ratio (closest over second "
+    "closest training row): a low ratio means a synthetic row singles out one training row.",
+    "membership_inference": "How well an attacker guesses, from distances to the synthetic rows, "
+    "whether a real row was in the training data (ROC-AUC; 0.5 is a coin toss).",
+    "singling_out": "Anonymeter: the risk that a synthetic table lets an attacker single out one "
+    "real person by a combination of values (0: none beyond chance).",
+    "linkability": "Anonymeter: the risk of linking two halves of a real person's record through "
+    "the synthetic rows.",
+    "attribute_inference": "Anonymeter: the risk of inferring a person's secret column from the "
+    "others, beyond what the population's patterns allow.",
+    "rare_values": "Categories seen in fewer than a handful of training rows that appear verbatim "
+    "(replaced before publishing).",
+    "identifiers": "Identifier values (keys, e-mails, account numbers) equal to a real one.",
+}
+"""What each privacy figure says, in plain words, under its row of the report."""
+
+
 def _privacy(privacy: dict[str, Any]) -> list[str]:
     return [
         "<h2>Privacy</h2><table><tr><th>check</th><th>figure</th><th>rule</th><th>verdict</th>"
@@ -97,6 +123,7 @@ def _privacy(privacy: dict[str, Any]) -> list[str]:
         *[
             f"<tr><td>{_esc(c['name'])}</td><td>{c['figure']:.4f}</td><td>{_esc(c['rule'])} "
             f"{c['threshold']:g}</td><td>{_verdict(c['passed'])}</td><td>{_esc(c['detail'])}</td></tr>"
+            f"<tr class='meaning'><td colspan='5'>{_esc(MEANING.get(c['name'], ''))}</td></tr>"
             for c in privacy.get("checks", [])
         ],
         "</table>",
