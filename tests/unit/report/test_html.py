@@ -41,8 +41,10 @@ def test_report_is_self_contained_and_shows_every_column(adult, adult_schema):
 def test_every_privacy_figure_is_explained_in_plain_words():
     from synth.report.html import MEANING, _privacy
 
-    gate_checks = {"copies", "dcr_share", "dcr_p5_ratio", "nndr_p5_ratio", "membership_inference",
-                   "singling_out", "linkability", "attribute_inference", "rare_values", "identifiers"}  # fmt: skip
+    gate_checks = {
+        "copies", "dcr_share", "dcr_p5_ratio", "nndr_p5_ratio", "membership_inference",
+        "singling_out", "linkability", "attribute_inference", "rare_values", "identifiers",
+    }  # fmt: skip
     assert gate_checks <= set(MEANING)
 
     checks = [{"name": name, "figure": 0.5, "rule": "<=", "threshold": 1, "passed": True, "detail": ""}
