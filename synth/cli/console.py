@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from rich.console import Console
 
 from synth.errors import JobError, SynthError
+from synth.pipeline.logs import one_line_synth_errors
 
 err = Console(stderr=True)
 out = Console()
@@ -64,16 +65,6 @@ def _synth_error_names() -> set[str]:
     }
 
 
-class _NoTracebackForSynthErrors(logging.Filter):
-    """Prefect logs a failed run's exception with its traceback; ours are one-line messages."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], SynthError):
-            record.exc_info, record.exc_text = None, None
-            record.msg, record.args = record.getMessage().split("\nTraceback")[0], ()
-        return True
-
-
 class _NoSynthErrorsOnConsole(logging.Filter):
     """On the terminal a SynthError is the one ``error:`` line main() prints; Prefect's own
     lines about the same failure (task failed, flow failed, final state) would repeat it.
@@ -89,11 +80,11 @@ class _NoSynthErrorsOnConsole(logging.Filter):
 
 
 def quiet_prefect_tracebacks() -> None:
+    """One line per SynthError in Prefect's logs, and none on the console (main() prints it)."""
     from prefect.logging.configuration import ensure_logging_setup
     from prefect.logging.handlers import PrefectConsoleHandler
 
-    for name in ("prefect.flow_runs", "prefect.task_runs", "prefect.flow_engine", "prefect.task_engine"):
-        logging.getLogger(name).addFilter(_NoTracebackForSynthErrors())
+    one_line_synth_errors()
     ensure_logging_setup()
     loggers = [logging.getLogger(), *logging.root.manager.loggerDict.values()]
     for logger in loggers:

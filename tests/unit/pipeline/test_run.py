@@ -62,3 +62,21 @@ def test_the_manifest_refuses_an_unknown_section_and_a_wrong_type(job):
                          model={})  # fmt: skip
         with pytest.raises(KeyError):
             run.path("not-an-output")
+
+
+def test_a_served_runs_synth_error_is_one_log_line():
+    import logging
+
+    import flows  # noqa: F401 - what a worker imports to run a served deployment
+    from synth.errors import InputError
+
+    record = logging.LogRecord("prefect.flow_runs", logging.ERROR, __file__, 1, "run failed", None, None)
+    try:
+        raise InputError("data.csv: column 'age' is missing")
+    except InputError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    for log_filter in logging.getLogger("prefect.flow_runs").filters:
+        log_filter.filter(record)
+    assert record.exc_info is None and record.getMessage() == "run failed"
