@@ -8,12 +8,14 @@ import logging
 import time
 from collections.abc import Callable
 
-Progress = Callable[[str, int, int], None]
-"""A progress callback: ``(stage, done, total)``; models call it per epoch and per batch."""
+Progress = Callable[..., None]
+"""A progress callback: ``(stage, done, total, **figures)``; models call it per epoch (with the
+epoch's figures, e.g. ``loss=``) and per batch."""
 
 
 class LoggedProgress:
-    """A ``(stage, done, total)`` callback that logs each stage at most every ``every`` seconds
+    """A ``(stage, done, total, **figures)`` callback that logs each stage (with its figures, such
+    as an epoch's validation loss) at most every ``every`` seconds
     (and at its first and last call), then passes the call on to ``inner`` (a terminal bar).
 
     The estimate of time left uses the rate since the stage's first call, so it appears from
@@ -25,9 +27,9 @@ class LoggedProgress:
         self._started: dict[str, tuple[float, int]] = {}
         self._logged: dict[str, float] = {}
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
+    def __call__(self, stage: str, done: int, total: int, **figures: float) -> None:
         if self.inner is not None:
-            self.inner(stage, done, total)
+            self.inner(stage, done, total, **figures)
         now = time.monotonic()
         started, first_done = self._started.setdefault(stage, (now, done))
         if stage in self._logged and done < total and now - self._logged[stage] < self.every:
@@ -37,4 +39,5 @@ class LoggedProgress:
         rate = (done - first_done) / elapsed if elapsed > 0 else 0.0
         left = f", about {(total - done) / rate:.0f} s left" if rate > 0 and done < total else ""
         share = 100 * done / max(total, 1)
-        self.logger.info("%s: %d of %d (%.0f %%)%s", stage, done, total, share, left)
+        shown = "".join(f", {name} {value:.4g}" for name, value in figures.items())
+        self.logger.info("%s: %d of %d (%.0f %%)%s%s", stage, done, total, share, shown, left)

@@ -40,16 +40,18 @@ def progress_bar():
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("{task.fields[figures]}"),
         console=err,
         transient=False,
         disable=not err.is_terminal and "SYNTH_PROGRESS" not in os.environ,
     )
     tasks: dict[str, int] = {}
 
-    def update(stage: str, done: int, total: int) -> None:
+    def update(stage: str, done: int, total: int, **figures: float) -> None:
         if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=total)
-        bar.update(tasks[stage], completed=done, total=total)
+            tasks[stage] = bar.add_task(stage, total=total, figures="")
+        shown = "  ".join(f"{name} {value:.4g}" for name, value in figures.items())
+        bar.update(tasks[stage], completed=done, total=total, **({"figures": shown} if figures else {}))
 
     with bar:
         yield update

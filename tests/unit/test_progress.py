@@ -17,3 +17,12 @@ def test_progress_lines_are_throttled_and_estimate_what_is_left(caplog, monkeypa
         "fit: 13 of 30 (43 %), about 17 s left",  # 12 s later at one per second
         "fit: 30 of 30 (100 %)",  # the last call always logs
     ]
+
+
+def test_an_epochs_figures_are_logged_with_it(caplog):
+    seen = []
+    progress = LoggedProgress(logging.getLogger("t"), inner=lambda *a, **k: seen.append(k), every=0.0)
+    with caplog.at_level(logging.INFO, logger="t"):
+        progress("fit", 1, 4, loss=12.34567)
+    assert caplog.records[0].getMessage() == "fit: 1 of 4 (25 %), loss 12.35"
+    assert seen == [{"loss": 12.34567}]

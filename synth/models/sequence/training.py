@@ -65,7 +65,7 @@ def train(
         score = _validate(net, data, val) if n_val else total / steps
         history.update(epochs_run=epoch + 1, train_loss=total / steps, val_loss=score)
         if progress:
-            progress("fit", epoch + 1, cfg.epochs)
+            progress("fit", epoch + 1, cfg.epochs, loss=score)
         if score < best - 1e-3:
             best, stale, best_state = score, 0, copy.deepcopy(net.state_dict())
         else:

@@ -107,7 +107,7 @@ def train(net: TabularVAE, tokens: torch.Tensor, cfg: VAEConfig, progress: Progr
         score = validation_loss(ema.module, val, val_keys) if len(val) else total / steps
         history.update(epochs_run=epoch + 1, train_loss=total / steps, val_loss=score)
         if progress:
-            progress("fit", epoch + 1, cfg.epochs)
+            progress("fit", epoch + 1, cfg.epochs, loss=score)
         if score < best - 1e-3:
             best, stale, best_state = score, 0, copy.deepcopy(ema.module.state_dict())
         else:
