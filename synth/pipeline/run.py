@@ -8,6 +8,12 @@ Flows use it as a context manager::
         run.lap("fit")
         run.write("synthetic", frame)
         run.close(publish=verdict.passed)
+
+Stage timings are kept here as well as in Prefect's UI: the manifest must say, offline and
+without the server's database, how long each stage took. Prefect's task caching stays off
+(``flows/tasks.py``): a scheduled job reuses its *model* by input fingerprint instead
+(``stages.reuse_model``), because the model is a signed folder that must be copied into the
+new run, not a return value Prefect could keep.
 """
 
 from __future__ import annotations

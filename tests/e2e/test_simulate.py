@@ -51,6 +51,10 @@ def test_dask_scenarios_are_partitioned_reproducible_and_summarised(model_dir, t
     assert list(summary["scenario"]) == list(range(6)) and (summary["n"] == 900).all()
     figures = first["figures"]["loss"]
     assert figures["mean"] <= figures["var_99"] <= figures["es_97_5"] * 1.0001
+    from synth.validation.docs import remote_references
+
+    page = (out / "report.html").read_text()
+    assert "VaR 99 %" in page and remote_references(page) == []  # offline: nothing fetched
     # rerun with one worker into the same folder: byte-identical, no duplicates, no leftovers
     simulate.with_options(task_runner=task_runner(workers=1))(out_dir=str(out), **args)
     assert digests(out) == before
