@@ -68,7 +68,6 @@ class Run:
     def __init__(self, job: Job, folder: RunFolder) -> None:
         self.job, self.folder = job, folder
         self.timings: dict[str, float] = {}
-        self.written: list[str] = []
         self.final: Path | None = None
         self._clock = time.perf_counter()
 
@@ -110,7 +109,6 @@ class Run:
             io.write_json(value, path)
         else:
             io.write_text(value, path)
-        self.written.append(key)
         return path
 
     def manifest(self, *, outputs: tuple[str, ...], **fields: Any) -> dict[str, Any]:
