@@ -8,6 +8,7 @@ from pathlib import Path
 
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
+from synth.pipeline.folder import RunFolder
 from synth.pipeline.logs import run_logger
 
 
@@ -32,11 +33,11 @@ def publish_artifacts(manifest: dict, run_dir: Path) -> dict[str, str]:
             for k, v in figures.items()
         ]
     table_id = create_table_artifact(table=rows, key="synth-figures", description="figures of this run")
+    validation = manifest.get("validation", {})
     verdicts = [
-        f"- input validation: {'pass' if v['success'] else 'FAIL'}"
-        if side == "input"
-        else f"- output validation: {'pass' if v['success'] else 'FAIL'}"
-        for side, v in manifest.get("validation", {}).items()
+        f"- {side} validation: {'pass' if validation[side]['success'] else 'FAIL'}"
+        for side in ("input", "output")
+        if side in validation
     ]
     if "privacy" in manifest:
         verdicts.append(f"- privacy gate: {'pass' if manifest['privacy']['passed'] else 'FAIL'}")
@@ -54,18 +55,29 @@ def publish_artifacts(manifest: dict, run_dir: Path) -> dict[str, str]:
         markdown=markdown, key="synth-summary", description="synth run summary"
     )
     ids = {"summary": str(summary_id), "figures": str(table_id)}
-    report = Path(run_dir) / manifest["outputs"].get("report", "report.html")
-    if report.is_file():
-        ids["report"] = str(
-            create_link_artifact(link=report.resolve().as_uri(), link_text="report.html", key="synth-report")
-        )
-    for side, result in manifest.get("validation", {}).items():
-        docs = Path(run_dir) / result["docs"] if result.get("docs") else None
-        if docs is not None and docs.is_file():
-            link = create_link_artifact(link=docs.resolve().as_uri(), link_text=f"{side} Data Docs",
-                                        key=f"synth-{side}-docs")  # fmt: skip
-            ids[f"{side}_docs"] = str(link)
+    ids.update(_links(manifest, Path(run_dir)))
     run_logger().info(
         "%s: %s", "published" if "quarantine" not in Path(run_dir).parts else "quarantined", run_dir
     )
     return ids
+
+
+def _links(manifest: dict, run_dir: Path) -> dict[str, str]:
+    """Link artifacts to the report, this run's Data Docs pages and the job's Data Docs history."""
+    output = RunFolder.output_of(run_dir)
+    validation = manifest.get("validation", {})
+    pages = {"report": ("report.html", run_dir / manifest["outputs"].get("report", "report.html"))}
+    for side in ("input", "output"):
+        if validation.get(side, {}).get("docs"):
+            pages[f"{side}_docs"] = (f"{side} Data Docs", output / validation[side]["docs"])
+    if validation.get("site"):
+        pages["docs_history"] = ("Data Docs: every run of the job", output / validation["site"])
+    return {
+        name: str(
+            create_link_artifact(
+                link=path.resolve().as_uri(), link_text=text, key=f"synth-{name.replace('_', '-')}"
+            )
+        )  # fmt: skip
+        for name, (text, path) in pages.items()
+        if path.is_file()
+    }

@@ -49,7 +49,7 @@ def augment(job: Job, progress: Progress | None = None) -> RunResult:
     schema = infer(table, job)
     check_target(schema, job.augment.target)
     with Run.start(job) as run:
-        suite, input_check = validate_input(table, schema, job, run.path("validation"))
+        suite, input_check = validate_input(table, schema, job, run.path("validation"), run.docs)
         train, holdout = split_holdout(table.frame, job)
         schema = learn_rules(train, schema, job)
         model = fit_model(train, schema, job, run.path("model"), progress).model
@@ -57,7 +57,7 @@ def augment(job: Job, progress: Progress | None = None) -> RunResult:
         synthetic, verdict = privacy_gate(augmented.synthetic, train, holdout, schema, job)
         output_check = None
         if job.validation.output:
-            output_check = validate_output(synthetic, suite, run.path("validation"), job, schema.rules)
+            output_check = validate_output(synthetic, suite, run.docs, job, schema.rules)
         lift = (
             lift_task(model, train, holdout, augmented, job.augment, job.seed) if job.augment.lift else None
         )
@@ -79,17 +79,17 @@ def augment(job: Job, progress: Progress | None = None) -> RunResult:
             augment=augment_record(augmented.plan, combined, job.augment.target),
             privacy=verdict.to_dict(),
             rules=rules_record(schema, synthetic, model),
-            validation=validation_record(input_check, output_check, run.folder.work),
+            validation=validation_record(input_check, output_check, run.docs),
             lift=lift.to_dict() if lift else None,
         )
         report = build_report_data(train, holdout, synthetic, schema) if len(synthetic) else {}
         run.write("augmented", combined)
         run.write("manifest", manifest)
         run.write("report_data", report)
-        run.write("report", render(manifest, report))
+        publish = verdict.passed and (output_check is None or output_check.success)
+        run.write("report", render(manifest, report, run.docs_base(publish)))
         if lift:
             run.write("lift", lift.to_markdown())
-        publish = verdict.passed and (output_check is None or output_check.success)
         run_dir = run.close(publish)
     publish_artifacts(manifest, run_dir)
     if not publish:

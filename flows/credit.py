@@ -33,7 +33,7 @@ def credit_risk(job, progress=None) -> RunResult:
     book_spec = spec_from_job(spec)
     book_spec.check(schema.names)
     with Run.start(job) as run:
-        validate_input(table, schema, job, run.path("validation"))
+        validate_input(table, schema, job, run.path("validation"), run.docs)
         keys = tuple(c.name for c in schema.columns if not c.modelled)
         pd_model = PDModel(book_spec, exclude=keys, seed=job.seed) if spec.pd == "model" else None
         frames, pds, gate = [table.frame], [pd_model.fit(table.frame) if pd_model else None], None

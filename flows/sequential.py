@@ -34,7 +34,7 @@ def sequential(job: Job, progress: Progress | None = None) -> RunResult:
     table, context = read_tables(job)
     schema = infer(table, job)
     with Run.start(job) as run:
-        suite, input_check = validate_input(table, schema, job, run.path("validation"))
+        suite, input_check = validate_input(table, schema, job, run.path("validation"), run.docs)
         train, holdout = split_entities(table.frame, spec.entity_key, job.holdout, job.seed)
         run.lap("prepare")
         fingerprint = stages.fingerprint(table, context)
@@ -52,7 +52,7 @@ def sequential(job: Job, progress: Progress | None = None) -> RunResult:
         run.lap("privacy")
         output_check = None
         if job.validation.output:
-            output_check = validate_output(events, suite, run.path("validation"), job)
+            output_check = validate_output(events, suite, run.docs, job)
         fidelity = sequence_fidelity(booked_train, events, view)
         run.lap("validate_and_evaluate")
         consistent = fidelity.get("balance_consistency", 1.0) == 1.0
@@ -64,7 +64,7 @@ def sequential(job: Job, progress: Progress | None = None) -> RunResult:
             rows=stages.rows_record(spec.entity_key, table.frame, train, holdout, sampled, entities, events),
             model=model_record(model, fitted.reused_from),
             privacy=verdict.to_dict(),
-            validation=validation_record(input_check, output_check, run.folder.work),
+            validation=validation_record(input_check, output_check, run.docs),
             fidelity=fidelity,
         )
         run.write("entities", entities)

@@ -78,7 +78,7 @@ def simulate_job(job, progress=None) -> RunResult:
     table = read_input(job)
     schema = infer(table, job)
     with Run.start(job) as run:
-        validate_input(table, schema, job, run.path("validation"))
+        validate_input(table, schema, job, run.path("validation"), run.docs)
         train, _ = split_holdout(table.frame, job)
         schema = learn_rules(train, schema, job)
         fitted = fit_model(train, schema, job, run.path("model"), progress, table.fingerprint)

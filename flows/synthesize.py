@@ -36,7 +36,7 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
     schema = infer(table, job)
     with Run.start(job) as run:
         run.lap("read_and_schema")
-        suite, input_check = validate_input(table, schema, job, run.path("validation"))
+        suite, input_check = validate_input(table, schema, job, run.path("validation"), run.docs)
         run.lap("validate_input")
         train, holdout = split_holdout(table.frame, job)
         schema = learn_rules(train, schema, job)
@@ -49,7 +49,7 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
         run.lap("privacy")
         output_check = None
         if job.validation.output:
-            output_check = validate_output(synthetic, suite, run.path("validation"), job, schema.rules)
+            output_check = validate_output(synthetic, suite, run.docs, job, schema.rules)
         run.lap("validate_output")
         fidelity, report = evaluate(train, holdout, synthetic, schema, job)
         quality = floor(fidelity, job)
@@ -66,15 +66,16 @@ def synthesize(job: Job, progress: Progress | None = None) -> RunResult:
             privacy=verdict.to_dict(),
             quality=quality_record(quality, judged),
             rules=rules_record(schema, synthetic, fitted.model),
-            validation=validation_record(input_check, output_check, run.folder.work),
+            validation=validation_record(input_check, output_check, run.docs),
             fidelity=fidelity,
         )
         run.write("synthetic", synthetic)
         run.write("manifest", manifest)
         run.write("report_data", report)
-        run.write("report", render(manifest, report))
         passed = verdict.passed and all(c.passed for c in quality)
-        run_dir = run.close(passed and (output_check is None or output_check.success))
+        publish = passed and (output_check is None or output_check.success)
+        run.write("report", render(manifest, report, run.docs_base(publish)))
+        run_dir = run.close(publish)
     run.lap("write")
     artifacts = publish_artifacts(manifest, run_dir)
     refuse_unpublished(verdict, output_check, suite, run_dir, "output", quality)

@@ -130,3 +130,36 @@ def load_event_dataset(
         raise InputError(f"{name}: an events file needs --entity-key and --time-column")
     frame = read(context).frame if context else None
     return EventDataset(path.stem, read(path).frame, frame, key, time, str(path))
+
+
+BERKA_TABLES = ("district", "account", "client", "disp", "card", "loan", "order", "trans")
+DISTRICT_COLUMNS = {
+    "A1": "district_id", "A2": "district_name", "A3": "region", "A4": "inhabitants",
+    "A5": "municipalities_under_500", "A6": "municipalities_500_1999", "A7": "municipalities_2000_9999",
+    "A8": "municipalities_over_10000", "A9": "cities", "A10": "urban_ratio", "A11": "average_salary",
+    "A12": "unemployment_95", "A13": "unemployment_96", "A14": "entrepreneurs_per_1000",
+    "A15": "crimes_95", "A16": "crimes_96",
+}  # fmt: skip
+
+
+def berka_database(accounts: int | None = None, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """All 8 Berka tables from the shared folder, dates as dates and the district's columns
+    named; with ``accounts``, that many accounts drawn with ``seed`` and every row tied to them
+    (their dispositions, clients, cards, loans, orders and transactions; all districts).
+    """
+    tables = {name: _berka(name) for name in BERKA_TABLES}
+    district = tables["district"].rename(columns=DISTRICT_COLUMNS)
+    for column in ("unemployment_95", "crimes_95"):
+        district[column] = pd.to_numeric(district[column], errors="coerce")
+    tables["district"] = district
+    for name, column in (("account", "date"), ("loan", "date"), ("trans", "date")):
+        tables[name][column] = _yymmdd(tables[name][column])
+    tables["card"]["issued"] = _yymmdd(tables["card"]["issued"].str[:6])
+    if accounts is not None:
+        tables["account"] = tables["account"].sample(n=accounts, random_state=seed).sort_values("account_id")
+        kept = set(tables["account"]["account_id"])
+        for name in ("disp", "loan", "order", "trans"):
+            tables[name] = tables[name][tables[name]["account_id"].isin(kept)]
+        tables["client"] = tables["client"][tables["client"]["client_id"].isin(tables["disp"]["client_id"])]
+        tables["card"] = tables["card"][tables["card"]["disp_id"].isin(tables["disp"]["disp_id"])]
+    return {name: frame.reset_index(drop=True) for name, frame in tables.items()}

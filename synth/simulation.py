@@ -138,16 +138,6 @@ def write_summary(staging: Path, results: list[dict[str, Any]], settings: dict[s
 
 def risk_html(risk: dict[str, Any], image: str) -> str:
     """A one-page report: each metric's mean, VaR 99 % and ES 97.5 %, and the first's histogram."""
-    rows = "".join(
-        f"<tr><td>{name}</td><td>{f['mean']:,.2f}</td><td>{f['var_99']:,.2f}</td><td>{f['es_97_5']:,.2f}</td></tr>"
-        for name, f in risk["figures"].items()
-    )
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>synth risk simulation</title></head>"
-        "<body style='font-family:system-ui;max-width:900px;margin:2rem auto'>"
-        f"<h1>Risk simulation: {risk['scenarios']} scenarios x {risk['rows_per_scenario']:,} rows</h1>"
-        f"<p>seed {risk['seed']}; stresses: {', '.join(risk['stresses']) or 'none'}</p>"
-        "<table border=1 cellpadding=4><tr><th>metric</th><th>mean</th><th>VaR 99 %</th>"
-        f"<th>ES 97.5 %</th></tr>{rows}</table>"
-        f"<img class='plot' alt='loss distribution' src='data:image/png;base64,{image}'></body></html>"
-    )
+    from synth.report.pages import render_page
+
+    return render_page("risk.html.j2", risk=risk, image=image)

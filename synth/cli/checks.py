@@ -127,8 +127,10 @@ def report(
 ) -> None:
     """Re-render a run's report.html from its manifest and aggregates."""
     import json
+    import os
 
     from synth import io
+    from synth.pipeline.folder import RunFolder
     from synth.report.html import render
 
     files = {name: run_dir / f"{name}.json" for name in ("manifest", "report")}
@@ -136,5 +138,6 @@ def report(
         if not path.is_file():
             raise JobError(f"{run_dir}: not a run folder ({path.name} is missing)")
     manifest, data = (json.loads(files[name].read_text()) for name in ("manifest", "report"))
-    path = io.write_text(render(manifest, data), run_dir / "report.html")
+    docs_base = os.path.relpath(RunFolder.output_of(run_dir.resolve()), run_dir.resolve())
+    path = io.write_text(render(manifest, data, docs_base), run_dir / "report.html")
     out.print(f"report: {path}")

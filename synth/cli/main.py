@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from synth.cli import bench, checks, jobs, models  # noqa: F401 - each registers its commands
+from synth.cli import bench, checks, database, jobs, models  # noqa: F401 - each registers its commands
 from synth.cli.app import app
 from synth.cli.console import err, quiet_environment
 from synth.errors import SynthError

@@ -5,6 +5,7 @@ verdicts and figures, and how long each stage took.
 from __future__ import annotations
 
 from synth.cli.console import out
+from synth.pipeline.folder import RunFolder
 
 
 def print_summary(result) -> None:
@@ -42,11 +43,15 @@ def print_summary(result) -> None:
     if "rules" in manifest:
         rules = manifest["rules"]
         table.add_row("rules", f"{len(rules['rules'])} kept, {rules['violations']:,} violations")
-    for side, verdict in manifest.get("validation", {}).items():
-        table.add_row(f"{side} validation", "pass" if verdict["success"] else "FAIL")
+    validation = manifest.get("validation", {})
+    for side in ("input", "output"):
+        if side in validation:
+            table.add_row(f"{side} validation", "pass" if validation[side]["success"] else "FAIL")
     for output in ("report", "lift"):
         if (result.run_dir / manifest["outputs"].get(output, "-")).is_file():
             table.add_row(output, str(result.run_dir / manifest["outputs"][output]))
+    if validation.get("site"):
+        table.add_row("data docs", str(RunFolder.output_of(result.run_dir) / validation["site"]))
     for stage, seconds in manifest["timings_seconds"].items():
         table.add_row(f"time: {stage}", f"{seconds:.1f} s")
     out.print(table)

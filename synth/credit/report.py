@@ -5,12 +5,11 @@ loss distributions, the convergence of VaR 99.9 % and the ES contributions per s
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import numpy as np
 
-from synth.report.html import CSS
+from synth.report.pages import render_page
 from synth.report.plots import plt, png
 
 BASELINE, STRESSED = "#1f4e79", "#b5452b"
@@ -20,14 +19,6 @@ _FIGURES = (
     ("var_99_9", "VaR 99.9 %"),
     ("es_97_5", "ES 97.5 %"),
 )
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value))
-
-
-def _money(value: float) -> str:
-    return f"{value:,.0f}"
 
 
 def distribution_plot(losses: dict[str, np.ndarray], figures: dict[str, dict]) -> str:
@@ -112,52 +103,26 @@ def describe_stress(stress: dict[str, Any]) -> str:
     return "; ".join(parts) or "none (baseline only)"
 
 
-def _figure_rows(figures: dict[str, dict]) -> str:
-    rows = []
-    for key, label in _FIGURES:
-        cells = []
-        for side in ("baseline", "stressed"):
-            if side not in figures:
-                continue
-            f = figures[side][key]
-            warning = f'<br><span class="fail">{_esc(f["warning"])}</span>' if f.get("warning") else ""
-            cells.append(
-                f"<td>{_money(f['value'])}</td><td>{_money(f['low'])} – {_money(f['high'])}{warning}</td>"
-            )
-        rows.append(f"<tr><th>{label}</th>{''.join(cells)}</tr>")
-    return "".join(rows)
-
-
 def render_credit(manifest: dict[str, Any], result: dict[str, Any], losses: dict[str, np.ndarray]) -> str:
-    """The whole report page."""
-    figures, calibration = result["figures"], result["calibration"]
+    """The whole report page (``templates/credit.html.j2``)."""
+    figures = result["figures"]
     sides = [s for s in ("baseline", "stressed") if s in figures]
-    header = "".join(f"<th>{s}</th><th>95 % interval</th>" for s in sides)
-    interval = ""
-    if "low" in calibration:
-        band = f"{calibration['low']:.3f} – {calibration['high']:.3f}"
-        interval = f" (95 % interval {band}, {calibration.get('groups')} groups)"
-    stress = describe_stress(manifest.get("credit", {}).get("stress", {}))
-    images = "".join(
-        f'<figure><img class="plot" alt="{alt}" src="data:image/png;base64,{data}"></figure>'
-        for alt, data in (
-            ("loss distributions", distribution_plot(losses, figures)),
-            ("VaR convergence", convergence_plot(figures)),
-            ("ES contributions per segment", contribution_plot(figures)),
-        )
-    )
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>synth credit risk</title>"
-        f"<style>{CSS}</style></head><body>"
-        f"<h1>Credit risk · {_esc(manifest['job']['name'])}</h1>"
-        f"<p class='muted'>run {_esc(manifest['run_id'])} · {figures['baseline']['scenarios']:,} scenarios · "
-        f"{_esc(manifest['credit']['portfolio'])} book of {manifest['rows']['book']:,} loans"
-        f"{_books(manifest)} · "
-        f"exposure (EAD × LGD) {_money(result['exposure'])}</p>"
-        "<h2>Calibration</h2>"
-        f"<p>Asset correlation ρ = <b>{calibration['rho']:.3f}</b>{interval}: "
-        f"{_esc(calibration['method'].replace('_', ' '))}. {_esc(calibration.get('note', ''))}</p>"
-        f"<p>Stress: {_esc(stress)}</p>"
-        f"<h2>Losses</h2><table><tr><th></th>{header}</tr>{_figure_rows(figures)}</table>"
-        f"<div class='grid'>{images}</div></body></html>"
+    return render_page(
+        "credit.html.j2",
+        name=manifest["job"]["name"],
+        run_id=manifest["run_id"],
+        scenarios=figures["baseline"]["scenarios"],
+        portfolio=manifest["credit"]["portfolio"],
+        loans=manifest["rows"]["book"],
+        books=_books(manifest),
+        exposure=result["exposure"],
+        calibration=result["calibration"],
+        stress=describe_stress(manifest.get("credit", {}).get("stress", {})),
+        sides=sides,
+        rows=[(label, [figures[side][key] for side in sides]) for key, label in _FIGURES],
+        images=[
+            (distribution_plot(losses, figures), "loss distributions"),
+            (convergence_plot(figures), "VaR convergence"),
+            (contribution_plot(figures), "ES contributions per segment"),
+        ],
     )

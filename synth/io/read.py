@@ -198,23 +198,33 @@ def _read_parquet(path: Path) -> Table:
     return Table(frame, _table_name(path), file_fingerprint(path), str(path))
 
 
-def _read_sql(source: Source) -> Table:
-    from sqlalchemy import create_engine, text
+def readonly_url(location: str):
+    """The SQLAlchemy URL of ``location`` with its credentials expanded; a SQLite file is
+    opened read-only, so reading never changes it.
+    """
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from sqlalchemy.exc import ArgumentError
 
-    if bool(source.table) == bool(source.query):
-        raise InputError(f"{source.display()}: name exactly one of --table or --query")
     try:
-        url = make_url(expand_credentials(source.location))
+        url = make_url(expand_credentials(location))
     except ArgumentError:
-        raise InputError(f"{mask_url(source.location)}: not a valid database URL") from None
+        raise InputError(f"{mask_url(location)}: not a valid database URL") from None
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
         if database not in ("", ":memory:") and not Path(database).exists():
             raise InputError(f"{database}: no such SQLite database file")
         if database and database != ":memory:":
             url = url.set(database=f"file:{database}?mode=ro", query={"uri": "true"})
+    return url
+
+
+def _read_sql(source: Source) -> Table:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if bool(source.table) == bool(source.query):
+        raise InputError(f"{source.display()}: name exactly one of --table or --query")
+    url = readonly_url(source.location)
     shown = source.display()
     try:
         engine = create_engine(url)

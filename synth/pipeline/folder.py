@@ -70,6 +70,16 @@ class RunFolder:
         """Where a run that failed a gate is kept for inspection."""
         return self.output / "quarantine" / self.run_id
 
+    def output_link(self, publish: bool) -> str:
+        """The relative path from the run's final place (published or quarantined) to ``output``."""
+        return os.path.relpath(self.output, self.final if publish else self.quarantine)
+
+    @staticmethod
+    def output_of(run_dir: Path) -> Path:
+        """The job output a published or quarantined run folder belongs to."""
+        run_dir = Path(run_dir)
+        return run_dir.parent.parent if run_dir.parent.name == "quarantine" else run_dir.parent
+
     def path(self, name: str) -> Path:
         """A file inside the work folder (its final place after :meth:`publish`)."""
         return self.work / name

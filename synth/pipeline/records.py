@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synth.rules.check import violations
 from synth.schema import Schema
-from synth.validation.checks import Validation
+from synth.validation.checks import DocsSite, Validation
 
 PACKAGES = ("synth", "sdv", "torch", "pandas", "numpy", "pyarrow", "prefect", "great-expectations")
 
@@ -98,11 +98,16 @@ def model_record(model, reused_from: str | None = None) -> dict[str, Any]:
     }
 
 
-def validation_record(input_check: Validation, output_check: Validation | None, root: Path) -> dict:
-    """The manifest's ``validation`` entry (Data Docs paths relative to the run folder ``root``)."""
-    validation = {"input": _relative(input_check.to_dict(), root)}
+def validation_record(input_check: Validation, output_check: Validation | None, docs: DocsSite) -> dict:
+    """The manifest's ``validation`` entry. Data Docs pages are named relative to the job's
+    output folder, where the ``docs`` site lives (``site``: its index, every run of the job).
+    """
+    output = docs.root.parent
+    validation = {"input": _relative(input_check.to_dict(), output)}
     if output_check is not None:
-        validation["output"] = _relative(output_check.to_dict(), root)
+        validation["output"] = _relative(output_check.to_dict(), output)
+    if docs.index.is_file():
+        validation["site"] = _relative_path(docs.index, output)
     return validation
 
 
@@ -133,5 +138,9 @@ def rules_record(schema: Schema, synthetic: pd.DataFrame, model) -> dict[str, An
 
 def _relative(result: dict, root: Path) -> dict:
     if result.get("docs"):
-        result["docs"] = str(Path(result["docs"]).relative_to(Path(root).resolve()))
+        result["docs"] = _relative_path(result["docs"], root)
     return result
+
+
+def _relative_path(path: str | Path, root: Path) -> str:
+    return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()

@@ -31,6 +31,10 @@ from synth.evaluation.floor import summary as quality_summary
 from synth.jobs import Job
 from synth.pipeline.folder import RunFolder
 from synth.pipeline.records import Manifest
+from synth.validation.checks import DocsSite
+
+DOCS_SITE = "data-docs"
+"""The job's Data Docs site, a folder of its output beside the runs."""
 
 OUTPUTS = {
     "synthetic": "synthetic.parquet",
@@ -93,6 +97,17 @@ class Run:
         now = time.perf_counter()
         self.timings[stage] = now - self._clock
         self._clock = now
+
+    @property
+    def docs(self) -> DocsSite:
+        """The job's Data Docs site, beside its runs and kept across them (``data-docs/``)."""
+        return DocsSite(self.folder.output / DOCS_SITE, self.run_id, title=self.job.name)
+
+    def docs_base(self, publish: bool) -> str:
+        """The path from where the run will lie (published or quarantined) to the job's output
+        folder, for links from the report to the Data Docs site.
+        """
+        return self.folder.output_link(publish)
 
     def path(self, key: str) -> Path:
         """Where the output ``key`` (a key of ``OUTPUTS``) is assembled."""

@@ -10,6 +10,7 @@ tasks and wires them, and a notebook can call them directly.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +37,9 @@ from synth.rules.select import rules_for
 from synth.sampling import sample_table
 from synth.schema import Schema, infer_schema
 from synth.split import split
-from synth.validation.checks import Validation, validate_frame
+from synth.validation.checks import DocsSite, Validation, validate_frame
 from synth.validation.rules import validate_rules
-from synth.validation.suites import load_suite, profile_suite, save_suite
+from synth.validation.suites import load_suite, profile_suite, save_suite, suite_path
 
 
 @dataclass
@@ -80,14 +81,20 @@ def infer(table: io.Table, job: Job) -> Schema:
     return schema
 
 
-def validate_input(table: io.Table, schema: Schema, job: Job, docs_dir: Path):
-    """Check the input against the job's suite before any training (drift stops the run)."""
+def validate_input(table: io.Table, schema: Schema, job: Job, suites: Path, docs: DocsSite | None = None):
+    """Check the input against the job's suite before any training (drift stops the run).
+
+    The suite is kept in ``suites`` as ``suite.json`` (the named one as it was, or one profiled
+    from the input), so a run says what it was checked against; with ``docs``, the result
+    joins the job's Data Docs site.
+    """
     if job.validation.suite:
         suite = load_suite(job.validation.suite)
+        save_suite(json.loads(suite_path(job.validation.suite).read_text()), "suite", suites)
     else:
-        path = save_suite(profile_suite(table.frame, schema, job.name), "suite", docs_dir)
+        path = save_suite(profile_suite(table.frame, schema, job.name), "suite", suites)
         suite = load_suite(str(path))
-    result = validate_frame(table.frame, suite, docs_dir=docs_dir / "input", label="input")
+    result = validate_frame(table.frame, suite, docs=docs, label="input")
     run_logger().info(
         "input validation: %d expectations, %d failed", len(result.outcomes), len(result.failed)
     )
@@ -191,7 +198,7 @@ def privacy_gate(synthetic, train, holdout, schema: Schema, job: Job):
     return kept, verdict
 
 
-def validate_output(synthetic: pd.DataFrame, suite, docs_dir: Path, job: Job, rules=()) -> Validation:
+def validate_output(synthetic: pd.DataFrame, suite, docs: DocsSite | None, job: Job, rules=()) -> Validation:
     """The same suite on the synthetic rows, and one expectation per rule.
 
     Their count is asked for, so it is not checked; the gate's rare-value token is allowed.
@@ -199,12 +206,12 @@ def validate_output(synthetic: pd.DataFrame, suite, docs_dir: Path, job: Job, ru
     result = validate_frame(
         synthetic,
         suite,
-        docs_dir=docs_dir / "output",
+        docs=docs,
         label="output",
         skip=("expect_table_row_count_to_be_between",),
         allow=(RARE_TOKEN,) if job.privacy.rare_mode == "token" else (),
     )
-    kept = validate_rules(synthetic, rules, docs_dir=docs_dir / "output-rules", label="rules")
+    kept = validate_rules(synthetic, rules, docs=docs, label="rules")
     run_logger().info(
         "output validation: %d expectations (%d rules), %d failed",
         len(result.outcomes) + len(kept.outcomes), len(kept.outcomes), len(result.failed) + len(kept.failed),

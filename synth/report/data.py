@@ -33,18 +33,10 @@ def column_distributions(
         if is_continuous(a, schema, column.name):
             x, y = as_float(a), as_float(b)
             x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-            lo, hi = np.quantile(x, [0.005, 0.995]) if len(x) else (0.0, 1.0)
-            edges = np.linspace(lo, hi if hi > lo else lo + 1, BINS + 1)
-            out.append(
-                {
-                    "name": column.name,
-                    "type": "numeric",
-                    "datetime": column.kind.value == "datetime",
-                    "edges": edges.tolist(),
-                    "real": (np.histogram(np.clip(x, lo, hi), edges)[0] / max(len(x), 1)).tolist(),
-                    "synthetic": (np.histogram(np.clip(y, lo, hi), edges)[0] / max(len(y), 1)).tolist(),
-                }
-            )
+            datetime = column.kind.value == "datetime"
+            masses = [] if datetime else point_masses(x, min_count)
+            out.append({"name": column.name, "type": "numeric", "datetime": datetime,
+                        **_histograms(x, y, masses)})  # fmt: skip
         else:
             counts = labels(a, "(missing)").astype(str).value_counts()
             levels = [lvl for lvl, n in counts.items() if n >= min_count][:TOP_LEVELS]
@@ -62,6 +54,42 @@ def column_distributions(
                 }
             )
     return out
+
+
+MASS_SHARE = 0.05
+MAX_MASSES = 3
+
+
+def point_masses(x: np.ndarray, min_count: int = 5) -> list[float]:
+    """Values that at least ``MASS_SHARE`` of the real rows (and ``min_count`` of them) share
+    exactly, the largest first: zero-inflated columns such as capital-gain show their spike
+    apart from the continuous part instead of as one bar that hides it.
+    """
+    if not len(x):
+        return []
+    values, counts = np.unique(x, return_counts=True)
+    keep = (counts >= max(min_count, MASS_SHARE * len(x))) & (counts < len(x))
+    order = np.argsort(-counts[keep], kind="stable")[:MAX_MASSES]
+    return [float(v) for v in values[keep][order]]
+
+
+def _histograms(x: np.ndarray, y: np.ndarray, masses: list[float]) -> dict[str, Any]:
+    """Shares of all rows: each point mass, then shared-edge histograms of the rest."""
+    x_at = np.isin(x, masses)
+    y_at = np.isin(y, masses)
+    rest_x, rest_y = x[~x_at], y[~y_at]
+    lo, hi = np.quantile(rest_x, [0.005, 0.995]) if len(rest_x) else (0.0, 1.0)
+    edges = np.linspace(lo, hi if hi > lo else lo + 1, BINS + 1)
+    n_x, n_y = max(len(x), 1), max(len(y), 1)
+    return {
+        "masses": [
+            {"value": v, "real": float((x == v).sum() / n_x), "synthetic": float((y == v).sum() / n_y)}
+            for v in masses
+        ],  # fmt: skip
+        "edges": edges.tolist(),
+        "real": (np.histogram(np.clip(rest_x, lo, hi), edges)[0] / n_x).tolist(),
+        "synthetic": (np.histogram(np.clip(rest_y, lo, hi), edges)[0] / n_y).tolist(),
+    }
 
 
 def association_matrix(frame: pd.DataFrame, reference: pd.DataFrame, schema: Schema) -> dict:

@@ -3,18 +3,23 @@
 Results use GX's ``BASIC`` format with ``partial_unexpected_count = 0`` and are then stripped of
 any list of unexpected values, so neither ``manifest.json`` nor the Data Docs built from them
 copy raw values of real data: counts and percentages only.
+
+Data Docs go to one site per job output (:class:`DocsSite`), kept across runs: each run's pages
+are named by its run id, and the site's index lists every run, so a job's history is one page.
 """
 
 from __future__ import annotations
 
+import fcntl
 import html
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from synth.validation.docs import make_offline
+from synth.validation.docs import make_offline, write_index
 
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0}
 _VALUE_KEYS = {
@@ -26,6 +31,25 @@ _VALUE_KEYS = {
     "unexpected_index_query",
     "details",
 }
+
+
+@dataclass(frozen=True)
+class DocsSite:
+    """A job's Data Docs site (``root``), shared by its runs; ``run_name`` names this run's pages."""
+
+    root: Path
+    run_name: str
+    title: str = "validation history"
+
+    @property
+    def index(self) -> Path:
+        """The site's front page: every validation of every run, newest first."""
+        return self.root / "index.html"
+
+    def page(self, suite_name: str) -> Path | None:
+        """This run's page for the GX suite ``suite_name`` (None before it is written)."""
+        pages = sorted((self.root / "validations" / suite_name / self.run_name).rglob("*.html"))
+        return pages[-1] if pages else None
 
 
 @dataclass
@@ -78,7 +102,7 @@ def validate_frame(
     frame: pd.DataFrame,
     suite,
     *,
-    docs_dir: Path | None = None,
+    docs: DocsSite | None = None,
     skip: tuple[str, ...] = (),
     allow: tuple[str, ...] = (),
     label: str = "table",
@@ -87,17 +111,23 @@ def validate_frame(
 
     ``skip`` drops expectation types (e.g. the row count, for synthetic tables whose size is
     asked for); ``allow`` adds values to every value set (the privacy gate's ``<rare>`` token).
-    With ``docs_dir``, GX Data Docs are built there.
+    With ``docs``, this validation's page joins that Data Docs site.
     """
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
+    if docs is None:
+        return _validate(frame, suite, None, skip, allow, label)
+    with _locked(docs.root):  # runs of one job may validate at the same time
+        started = time.time() - 1
+        result = _validate(frame, suite, docs, skip, allow, label)
+        make_offline(docs.root, since=started)
+        write_index(docs.root, docs.title)
+    return result
 
-    config = DataContextConfig(  # analytics off for this context, whatever the environment says
-        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=True),
-        analytics_enabled=False,
-    )
-    context = gx.get_context(mode="ephemeral", project_config=config)
-    context.variables.progress_bars = {"globally": False}
+
+def _validate(frame: pd.DataFrame, suite, docs: DocsSite | None, skip, allow, label: str) -> Validation:
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    context = _context(docs)
     aliases = _html_safe_names(frame.columns)
     frame = frame.rename(columns=aliases) if aliases else frame
     kept = [
@@ -105,45 +135,80 @@ def validate_frame(
         for e in suite.expectations
         if e.expectation_type not in skip
     ]
-    run_suite = context.suites.add(gx.ExpectationSuite(name=f"{suite.name}-{label}", expectations=kept))
+    run_suite = context.suites.add_or_update(
+        gx.ExpectationSuite(name=f"{suite.name}-{label}", expectations=kept)
+    )
     asset = context.data_sources.add_pandas("synth").add_dataframe_asset(name=label)
     batch = asset.add_batch_definition_whole_dataframe("whole")
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(data=batch, suite=run_suite, name=f"{label}-validation")
     )
-    docs_dir = Path(docs_dir).resolve() if docs_dir is not None else None
-    actions = _docs_actions(context, docs_dir) if docs_dir is not None else []
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(
             name=f"{label}-checkpoint",
             validation_definitions=[definition],
-            actions=actions,
+            actions=[_docs_action(context, docs)] if docs is not None else [],
             result_format=RESULT_FORMAT,
         )
     )
-    from great_expectations.core.run_identifier import RunIdentifier
-
-    run_id = RunIdentifier(run_name=f"{suite.name}-{label}")  # not GX's "__none__"
+    run_id = RunIdentifier(run_name=docs.run_name if docs else f"{suite.name}-{label}")  # not "__none__"
     run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
-    if docs_dir is not None:
-        make_offline(docs_dir)
     original = {alias: name for name, alias in aliases.items()}
     outcomes = [_outcome(result, original) for result in next(iter(run.run_results.values())).results]
-    return Validation(suite.name, bool(run.success), outcomes, docs_dir / "index.html" if docs_dir else None)
+    page = docs.page(run_suite.name) if docs is not None else None
+    return Validation(suite.name, bool(run.success), outcomes, page)
 
 
-def _docs_actions(context, docs_dir: Path) -> list:
-    """A Data Docs site in ``docs_dir`` and the checkpoint action that builds it."""
+def _context(docs: DocsSite | None):
+    """An ephemeral GX context, analytics off whatever the environment says. With ``docs``,
+    its suites and results are kept in the site's ``.store/`` (counts only, see the module
+    docstring), because GX builds a site's index from the results its context holds.
+    """
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
+
+    defaults = InMemoryStoreBackendDefaults(init_temp_docs_sites=True)
+    stores = dict(defaults.stores)
+    if docs is not None:
+        for name, kind in (
+            ("expectations_store", "expectations"),
+            ("validation_results_store", "validations"),
+        ):
+            base = str((docs.root / ".store" / kind).resolve())
+            backend = {"class_name": "TupleFilesystemStoreBackend", "base_directory": base}
+            stores[name] = {**stores[name], "store_backend": backend}
+    config = DataContextConfig(store_backend_defaults=defaults, stores=stores, analytics_enabled=False)
+    context = gx.get_context(mode="ephemeral", project_config=config)
+    context.variables.progress_bars = {"globally": False}
+    return context
+
+
+class _locked:
+    """An exclusive lock on a site folder while GX writes its pages and index."""
+
+    def __init__(self, root: Path) -> None:
+        Path(root).mkdir(parents=True, exist_ok=True)
+        self.handle = open(root / ".lock", "w")  # noqa: SIM115
+
+    def __enter__(self) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def _docs_action(context, docs: DocsSite):
+    """The job's Data Docs site, registered in this context, and the action that adds to it."""
     import great_expectations as gx
 
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    backend = {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}
+    backend = {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(Path(docs.root).resolve())}
     context.add_data_docs_site(
-        site_name="run",
+        site_name="job",
         site_config={"class_name": "SiteBuilder", "store_backend": backend,
                      "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}},
     )  # fmt: skip
-    return [gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["run"])]
+    return gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["job"])
 
 
 def _outcome(result, original: dict[str, str]) -> Outcome:

@@ -4,12 +4,19 @@ GX writes a site, every network reference is removed from its pages and style sh
 sheets, images, links, ``url(...)``), with the scripts, which all need the CDN's libraries, and
 a style sheet of our own is put inline. GX writes each table's rows into the page itself, so
 the results need no script to show (the profiling pages' Vega charts are the one loss).
+
+GX's own index page builds its table with those scripts, so offline it is empty; the site's
+``index.html`` is ours instead (:func:`write_index`): every validation of every run, from the
+results the site keeps, with links to GX's pages.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+
+from synth.report.pages import render_page
 
 _REMOTE = r"""(?:https?:)?//[^"'\s)]+"""
 _TAGS = [
@@ -43,13 +50,16 @@ code,pre,.show-scrollbars{font-family:ui-monospace,monospace;font-size:12.5px;ov
 MARK = "<style id='synth-offline'>"
 
 
-def make_offline(site: Path) -> int:
+def make_offline(site: Path, since: float | None = None) -> int:
     """Strip every network reference from the site's pages and style sheets and style the
     pages inline; returns how many files changed. Running it twice changes nothing more.
+    ``since`` (a time stamp) limits the work to files written after it.
     """
     changed = 0
     for path in sorted(Path(site).rglob("*")):
         if path.suffix not in (".html", ".css") or not path.is_file():
+            continue
+        if since is not None and path.stat().st_mtime < since:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         cleaned = _strip(text)
@@ -72,3 +82,31 @@ def _strip(text: str) -> str:
     text = _HREF.sub('href="#"', text)
     text = _IMPORT.sub("", text)
     return _URL.sub("none", text)
+
+
+def write_index(site: Path, title: str) -> Path:
+    """The site's front page: one row per stored validation result, newest first."""
+    site = Path(site)
+    store = site / ".store" / "validations"
+    rows = []
+    for path in store.rglob("*.json"):
+        result = json.loads(path.read_text())
+        run = result["meta"]["run_id"]
+        statistics = result["statistics"]
+        rows.append({
+            "run": run["run_name"], "time": run["run_time"][:19].replace("T", " "),
+            "suite": result["suite_name"], "success": bool(result["success"]),
+            "evaluated": statistics["evaluated_expectations"],
+            "failed": statistics["unsuccessful_expectations"],
+            "page": (Path("validations") / path.relative_to(store)).with_suffix(".html").as_posix(),
+        })  # fmt: skip
+    rows.sort(key=lambda r: (r["time"], r["run"], r["suite"]), reverse=True)
+    suites = [
+        (p.stem, p.relative_to(site).as_posix()) for p in sorted((site / "expectations").glob("*.html"))
+    ]
+    page = render_page(
+        "data_docs.html.j2", title=title, rows=rows, runs=len({r["run"] for r in rows}), suites=suites
+    )
+    index = site / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index

@@ -9,13 +9,12 @@ its Data Docs hold rule names and counts, never a value of the real data.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 
 from synth.rules.check import broken
 from synth.schema import Rule
-from synth.validation.checks import Validation, validate_frame
+from synth.validation.checks import DocsSite, Validation, validate_frame
 
 PAIR = "expect_column_pair_values_a_to_be_greater_than_b"
 
@@ -55,7 +54,7 @@ def rule_frame(frame: pd.DataFrame, rules: Sequence[Rule]) -> pd.DataFrame:
 
 
 def validate_rules(
-    frame: pd.DataFrame, rules: Sequence[Rule], *, docs_dir: Path | None, label: str
+    frame: pd.DataFrame, rules: Sequence[Rule], *, docs: DocsSite | None, label: str
 ) -> Validation:
     """Run the rules' suite on ``frame``; outcomes are named by rule."""
     import great_expectations as gx
@@ -63,7 +62,7 @@ def validate_rules(
     if not rules:
         return Validation("rules", True)
     suite = gx.ExpectationSuite(name="rules", expectations=rule_suite(rules, "rules")["expectations"])
-    result = validate_frame(rule_frame(frame, rules), suite, docs_dir=docs_dir, label=label)
+    result = validate_frame(rule_frame(frame, rules), suite, docs=docs, label=label)
     pairs = {f"{r.columns[1]}, {r.columns[0]}": r.name for r in rules if r.kind == "order"}
     for outcome in result.outcomes:
         outcome.column = pairs.get(outcome.column, outcome.column)

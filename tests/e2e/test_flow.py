@@ -60,9 +60,8 @@ def test_run_folder_has_everything(two_runs, adult):
     )
     assert manifest["privacy"]["passed"] and manifest["validation"]["input"]["success"]
     assert {"column_shapes", "pair_trends", "tstr_auc"} <= set(manifest["fidelity"])
-    assert (first.run_dir / "report.html").exists() and (
-        first.run_dir / "validation/input/index.html"
-    ).exists()
+    assert (first.run_dir / "report.html").exists() and (output / "data-docs" / "index.html").exists()
+    assert (output / manifest["validation"]["input"]["docs"]).is_file()
     assert not list(output.glob(".*partial"))
 
 
@@ -81,10 +80,14 @@ def test_failed_privacy_gate_quarantines_and_publishes_nothing(adult_csv, tmp_pa
     job = make_job(adult_csv, tmp_path / "out", privacy={"dcr_share_max": 0.01, "attacks": False})
     with pytest.raises(GateFailed, match=r"dcr_share 0\.\d+ \(must be <= 0\.01\)"):
         synthesize(job)
-    published = [p for p in (tmp_path / "out").iterdir() if p.name != "quarantine"]
-    assert published == []
+    published = [p for p in (tmp_path / "out").iterdir() if p.name not in ("quarantine", "data-docs")]
+    assert published == []  # the Data Docs site keeps the refused run's validation, no rows
     quarantined = list((tmp_path / "out" / "quarantine").iterdir())
     assert len(quarantined) == 1 and (quarantined[0] / "synthetic.parquet").exists()
+    import re
+
+    links = re.findall(r'class="docs" href="([^"]+)"', (quarantined[0] / "report.html").read_text())
+    assert links and all((quarantined[0] / link).is_file() for link in links)
     manifest = json.loads((quarantined[0] / "manifest.json").read_text())
     assert manifest["privacy"]["passed"] is False
 
@@ -97,7 +100,10 @@ def test_drifted_input_fails_before_training(adult, tmp_path, prefect_harness):
     job = make_job(drifted, tmp_path / "out")
     with pytest.raises(ValidationFailed, match="input failed suite 'adult' before training"):
         synthesize(job)
-    assert not list((tmp_path / "out").rglob("*")), "nothing may be written, not even a model"
+    written = [p for p in (tmp_path / "out").iterdir() if p.name != "data-docs"]
+    assert not written, "nothing may be written, not even a model"
+    index = (tmp_path / "out" / "data-docs" / "index.html").read_text()
+    assert "FAIL" in index  # the job's Data Docs history shows the drift
 
 
 def test_failed_run_leaves_nothing(adult_csv, tmp_path, prefect_harness):
@@ -174,7 +180,9 @@ def test_flow_run_publishes_summary_and_table_artifacts(two_runs, prefect_harnes
         summary = client.request("GET", f"/artifacts/{first.artifacts['summary']}").json()
         table = client.request("GET", f"/artifacts/{first.artifacts['figures']}").json()
         docs = client.request("GET", f"/artifacts/{first.artifacts['input_docs']}").json()
-    assert docs["type"] == "markdown" and "index.html" in docs["data"]  # a link artifact renders as one
+        history = client.request("GET", f"/artifacts/{first.artifacts['docs_history']}").json()
+    assert docs["type"] == "markdown" and "data-docs/validations/" in docs["data"]  # a link renders as one
+    assert "data-docs/index.html" in history["data"]
     assert summary["type"] == "markdown" and "privacy gate: pass" in summary["data"]
     assert table["type"] == "table" and "dcr_share" in str(table["data"])
 
@@ -187,17 +195,22 @@ def test_nothing_written_refers_to_the_network_and_data_docs_open_offline(two_ru
 
     from synth.validation.docs import remote_references
 
-    _, first, _ = two_runs
-    files = [p for p in first.run_dir.rglob("*") if p.suffix in (".html", ".css")]
+    output, first, second = two_runs
+    files = [p for p in output.rglob("*") if p.suffix in (".html", ".css")]
     assert len(files) > 5
     assert {str(p): remote_references(p.read_text(errors="replace")) for p in files} == {
         str(p): [] for p in files
     }
     import re
 
-    links = re.findall(r"href='([^']+)'>Data Docs", (first.run_dir / "report.html").read_text())
+    report = (first.run_dir / "report.html").read_text()
+    links = re.findall(r'class="docs" href="([^"]+)"', report)
     assert links and all((first.run_dir / link).is_file() for link in links)  # the report links them
-    pages = [p for p in (first.run_dir / "validation" / "input" / "validations").rglob("*.html")]
+    history = re.findall(r'class="docs-history" href="([^"]+)"', report)
+    assert history and (first.run_dir / history[0]).resolve() == (output / "data-docs" / "index.html")
+    index = (output / "data-docs" / "index.html").read_text()
+    assert first.manifest["run_id"] in index and second.manifest["run_id"] in index  # both runs kept
+    pages = list((output / "data-docs" / "validations").glob(f"*-input/{first.manifest['run_id']}/**/*.html"))
     assert len(pages) == 1 and "__none__" not in str(pages[0])  # a real run name
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
@@ -220,7 +233,10 @@ def test_nothing_written_refers_to_the_network_and_data_docs_open_offline(two_ru
         )
         collapse = page.eval_on_selector("table", "t => getComputedStyle(t).borderCollapse")
         text = page.inner_text("body")
+        page.goto((output / "data-docs" / "index.html").as_uri())
+        runs = page.eval_on_selector_all("#history tr td:first-child", "cells => cells.map(c => c.innerText)")
         browser.close()
     assert requests == [] and errors == []
     assert rows > 20 and collapse == "collapse"  # styled by the inline sheet, every result shown
     assert "Evaluated Expectations" in text
+    assert {first.manifest["run_id"], second.manifest["run_id"]} <= set(runs)  # the history, offline

@@ -42,7 +42,7 @@ def test_published_rows_keep_every_rule_and_the_run_lists_them(tmp_path, prefect
     assert any(r["name"] == "depends: inhabitants -> region" for r in model_json["schema"]["rules"])
     report = (result.run_dir / "report.html").read_text()
     assert (
-        report.index("Overall score") < report.index("Rules of the real data") < report.index("Worst columns")
+        report.index("overall score") < report.index("Rules of the real data") < report.index("Worst columns")
     )
     output = manifest["validation"]["output"]
     assert output["success"] and output["evaluated"] > len(rules)

@@ -14,7 +14,8 @@ def test_distributions_are_shares_and_pool_rare_real_levels(adult, adult_schema)
     assert set(columns) == {c.name for c in adult_schema.modelled}
     for column in columns.values():
         for side in ("real", "synthetic"):
-            assert abs(sum(column[side]) - 1) < 0.02  # numeric: clipped to the 0.5-99.5 % range
+            masses = sum(m[side] for m in column.get("masses", []))
+            assert abs(sum(column[side]) + masses - 1) < 0.02  # numeric: clipped to the 0.5-99.5 % range
     country = columns["native-country"]
     counts = train["native-country"].value_counts()
     rare = set(counts[counts < 5].index)
@@ -31,3 +32,15 @@ def test_a_copy_sits_nearer_the_training_rows_than_the_holdout():
     fresh = dcr_histogram(holdout, train, holdout, schema)
     assert copies["synthetic"][0] == 1.0  # every copy is at distance 0
     assert fresh["synthetic"][0] < 0.5 and abs(sum(fresh["holdout"]) - 1) < 1e-9
+
+
+def test_a_zero_inflated_column_shows_its_point_mass_apart(adult, adult_schema):
+    from synth.report.data import column_distributions
+
+    gain = next(c for c in column_distributions(adult, adult, adult_schema) if c["name"] == "capital-gain")
+    assert [m["value"] for m in gain["masses"]] == [0.0]
+    share = float((adult["capital-gain"] == 0).mean())
+    assert abs(gain["masses"][0]["real"] - share) < 1e-9 and share > 0.85
+    assert abs(sum(gain["real"]) + share - 1) < 1e-9  # the rest and the mass make all rows
+    age = next(c for c in column_distributions(adult, adult, adult_schema) if c["name"] == "age")
+    assert age["masses"] == []  # no single age holds 5 % of the rows

@@ -1,6 +1,6 @@
 import json
 
-from synth.validation.checks import validate_frame
+from synth.validation.checks import DocsSite, validate_frame
 from synth.validation.suites import load_suite, profile_suite, save_suite
 
 
@@ -10,7 +10,7 @@ def test_failures_are_aggregates_only_and_docs_are_built(adult, adult_schema, tm
     drifted = adult.copy()
     drifted.loc[:99, "workclass"] = "LEAKED-SECRET-VALUE"  # a new category flood (>1 %)
     drifted.loc[:4, "age"] = 431
-    result = validate_frame(drifted, suite, docs_dir=tmp_path / "docs")
+    result = validate_frame(drifted, suite, docs=DocsSite(tmp_path / "docs", "run-1"))
     assert not result.success
     failed = {(o.column, o.expectation) for o in result.failed}
     assert ("workclass", "expect_column_values_to_be_in_set") in failed
@@ -26,3 +26,15 @@ def test_dropped_column_and_changed_type_are_drift(adult, adult_schema, tmp_path
     suite = load_suite(str(save_suite(profile_suite(adult, adult_schema, "p"), "p", tmp_path)))
     assert not validate_frame(adult.drop(columns=["age"]), suite).success
     assert not validate_frame(adult.assign(age=adult["age"].astype(str)), suite).success
+
+
+def test_the_site_keeps_every_run_and_names_each_by_its_run_id(adult, adult_schema, tmp_path):
+    suite = load_suite(str(save_suite(profile_suite(adult, adult_schema, "p"), "p", tmp_path)))
+    site = tmp_path / "docs"
+    first = validate_frame(adult, suite, docs=DocsSite(site, "20261130T100000Z"), label="input")
+    second = validate_frame(adult.head(500), suite, docs=DocsSite(site, "20261130T110000Z"), label="input")
+    assert first.docs != second.docs and first.docs.is_file() and second.docs.is_file()
+    assert "20261130T100000Z" in str(first.docs) and "__none__" not in str(first.docs)
+    index = (site / "index.html").read_text()
+    assert "20261130T100000Z" in index and "20261130T110000Z" in index  # the job's history
+    assert len(list((site / "static").rglob("*.css"))) == len(set((site / "static").rglob("*.css")))

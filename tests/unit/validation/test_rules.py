@@ -9,6 +9,7 @@ from synth.io import read
 from synth.rules.select import rules_for
 from synth.schema import infer_schema
 from synth.split import split
+from synth.validation.checks import DocsSite
 from synth.validation.rules import rule_suite, validate_rules
 from tests.conftest import DATA
 
@@ -22,7 +23,7 @@ def loans():
 
 def test_the_real_rows_pass(loans):
     schema, rows = loans
-    assert validate_rules(rows, schema.rules, docs_dir=None, label="t").success
+    assert validate_rules(rows, schema.rules, docs=None, label="t").success
 
 
 def test_injected_violations_fail_with_the_rule_named_and_counted(loans, tmp_path):
@@ -30,7 +31,7 @@ def test_injected_violations_fail_with_the_rule_named_and_counted(loans, tmp_pat
     broken = rows.copy()
     broken.loc[:4, "loan_date"] = pd.Timestamp("1980-01-01")  # before every account opened
     broken.loc[:2, "loan_amount"] = broken.loc[:2, "loan_amount"] + 1
-    result = validate_rules(broken, schema.rules, docs_dir=tmp_path / "docs", label="t")
+    result = validate_rules(broken, schema.rules, docs=DocsSite(tmp_path / "docs", "r"), label="t")
     failed = {o.column: o.unexpected_count for o in result.failed}
     assert failed == {
         "order: account_date <= loan_date": 5,

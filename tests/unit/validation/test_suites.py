@@ -3,7 +3,7 @@ import json
 import pytest
 
 from synth.errors import InputError, JobError
-from synth.validation.checks import validate_frame
+from synth.validation.checks import DocsSite, validate_frame
 from synth.validation.suites import load_suite, profile_suite, save_suite
 
 
@@ -101,7 +101,7 @@ def test_a_hostile_column_name_is_escaped_in_the_data_docs(adult, tmp_path):
     schema = infer_schema(frame, table="t")
     path = save_suite(profile_suite(frame, schema, "probe"), "probe", tmp_path)
     frame.loc[frame.index[:3], "age"] = -5
-    result = validate_frame(frame, load_suite(str(path)), docs_dir=tmp_path / "docs")
+    result = validate_frame(frame, load_suite(str(path)), docs=DocsSite(tmp_path / "docs", "r"))
     pages = [p.read_text(errors="ignore") for p in (tmp_path / "docs").rglob("*.html")]
     assert pages and not any(hostile in page for page in pages)
     assert any("&lt;script&gt;" in page for page in pages)

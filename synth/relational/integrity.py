@@ -1,0 +1,96 @@
+"""A database's keys checked against its rows before anything is learned.
+
+Structural faults stop the run with one line naming the table and column (exit 2): a key on a
+table or column that does not exist, a cycle of foreign keys, a primary key with duplicates or
+gaps, a foreign key to a column that is not unique. Child rows whose key has no parent
+(orphans) are counted per key and, per the job's ``orphans`` setting, dropped (children of
+dropped rows follow), kept, or refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import pandas as pd
+
+from synth.errors import InputError
+from synth.relational.database import Database
+from synth.relational.keys import ForeignKey, Keys, TableKeys
+
+Orphans = Literal["drop", "keep", "fail"]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The database as it goes on, its tables parents first, and the orphans found per key."""
+
+    database: Database
+    order: list[str]
+    orphans: dict[str, int] = field(default_factory=dict)
+
+
+def check_database(database: Database, orphans: Orphans = "drop") -> Checked:
+    """Check every key of ``database`` (see the module docstring); returns what goes on."""
+    _check_names(database)
+    order = database.keys.parents_first()
+    for name, keys in database.keys.tables.items():
+        if keys.primary_key:
+            _check_unique(database, name, keys.primary_key, "primary key")
+        for fk in keys.foreign_keys:
+            _check_unique(database, fk.parent, fk.parent_column, f"referenced by {name}.{fk.column}")
+    tables = dict(database.tables)
+    found: dict[str, int] = {}
+    for name in order:
+        for fk in database.keys.tables.get(name, TableKeys()).foreign_keys:
+            lost = _orphaned(tables[name], fk, tables[fk.parent])
+            if lost.any():
+                found[f"{name}.{fk.column}"] = int(lost.sum())
+                if orphans == "fail":
+                    raise InputError(
+                        f"{database.source}: table '{name}', column '{fk.column}': {int(lost.sum()):,} rows "
+                        f"point at no row of '{fk.parent}' (orphans: drop or keep them in the job)"
+                    )
+                if orphans == "drop":
+                    tables[name] = tables[name].loc[~lost].reset_index(drop=True)
+    return Checked(replace(database, tables=tables), order, found)
+
+
+def _check_names(database: Database) -> None:
+    keys: Keys = database.keys
+    where = database.source
+    for name in (*keys.tables, *keys.reference):
+        if name not in database.tables:
+            raise InputError(f"{where}: the keys name table '{name}', which is not in the database")
+    for name, table_keys in keys.tables.items():
+        columns = database.tables[name].columns
+        for column in filter(None, (table_keys.primary_key, *(fk.column for fk in table_keys.foreign_keys))):
+            if column not in columns:
+                raise InputError(f"{where}: table '{name}' has no column '{column}' (named in the keys)")
+        for fk in table_keys.foreign_keys:
+            if fk.parent not in database.tables:
+                raise InputError(
+                    f"{where}: table '{name}', column '{fk.column}' references table '{fk.parent}', "
+                    "which is not in the database"
+                )
+            if fk.parent_column not in database.tables[fk.parent].columns:
+                raise InputError(
+                    f"{where}: table '{name}', column '{fk.column}' references '{fk.references}', "
+                    f"but '{fk.parent}' has no column '{fk.parent_column}'"
+                )
+
+
+def _check_unique(database: Database, name: str, column: str, role: str) -> None:
+    values = database.tables[name][column]
+    if values.isna().any():
+        raise InputError(f"{database.source}: table '{name}', column '{column}' ({role}): "
+                         f"{int(values.isna().sum()):,} rows have no value")  # fmt: skip
+    duplicated = int(values.duplicated().sum())
+    if duplicated:
+        raise InputError(f"{database.source}: table '{name}', column '{column}' ({role}): "
+                         f"{duplicated:,} duplicate values")  # fmt: skip
+
+
+def _orphaned(child: pd.DataFrame, fk: ForeignKey, parent: pd.DataFrame) -> pd.Series:
+    values = child[fk.column]
+    return values.notna() & ~values.isin(parent[fk.parent_column])
