@@ -1,4 +1,6 @@
-"""``synth keys``: a database's tables and keys as synth reads them, for the user to confirm.
+"""Whole databases on the command line: ``synth keys`` shows a database's tables and keys as
+synth reads them, for the user to confirm; ``synth fit --model relational`` and ``synth sample``
+of such a model call :func:`fit_database` and :func:`sample_database`.
 
 Keys come from a keys file, the database's catalog, or detection; detected keys are shown (and
 with ``--write`` saved as a keys file) so a person confirms them before anything is learned.
@@ -66,3 +68,47 @@ def keys(
 
 def _origin(keys_from: str) -> str:
     return {"file": "keys file", "catalog": "database catalog", "detected": "data (detected)"}[keys_from]
+
+
+def is_database_model(directory: Path) -> bool:
+    """True for a folder written by ``synth fit --model relational``."""
+    from synth.relational.model import LAYOUT_FILE
+
+    return (Path(directory) / LAYOUT_FILE).is_file()
+
+
+def fit_database(source: str, keys_file: Path | None, out_dir: Path, params: dict) -> None:
+    """Read, check and learn a whole database, then save the model."""
+    from synth.relational.database import read_database
+    from synth.relational.integrity import check_database
+    from synth.relational.model import RelationalModel
+
+    database = read_database(source, keys_file)
+    checked = check_database(database, "drop")
+    for key, count in checked.orphans.items():
+        out.print(f"{key}: {count:,} rows without a parent were left out")
+    model = RelationalModel("vae", params).fit(checked, progress=lambda name: out.print(f"fitting {name}"))
+    model.save(out_dir)
+    rows = sum(len(t) for t in checked.database.tables.values())
+    what = f"{len(model.models)} tables, {rows:,} rows"
+    out.print(f"saved relational model of {database.source} ({what}) to {out_dir}")
+
+
+def sample_database(model_dir: Path, scale: float, seed: int, out_dir: Path) -> None:
+    """Draw every table and write one Parquet file per table into ``out_dir`` (atomically)."""
+    from synth import io
+    from synth.relational.integrity import referential_integrity
+    from synth.relational.model import RelationalModel
+
+    if scale <= 0:
+        raise JobError(f"--scale must be positive, got {scale:g}")
+    model = RelationalModel.load(model_dir)
+    tables = model.sample(scale, seed)
+    whole = referential_integrity(tables, model.keys)
+    with io.atomic_folder(out_dir) as staging:
+        for name, frame in tables.items():
+            io.write_parquet(frame, staging / f"{name}.parquet")
+    broken = {k: v for k, v in whole.items() if v < 1}
+    rows = ", ".join(f"{name} {len(frame):,}" for name, frame in tables.items())
+    out.print(f"wrote {len(tables)} tables to {out_dir}: {rows}; referential integrity "
+              f"{'100 %' if not broken else broken}")  # fmt: skip

@@ -34,7 +34,8 @@ def _fit_params(model: str, seed: int, epochs, device, precision, entity_key, ti
 def fit(
     source: Annotated[str, typer.Argument(help="CSV file, Parquet file/folder, or SQLAlchemy URL.")],
     model: Annotated[
-        str, typer.Option(help="gaussian_copula, ctgan, tvae, vae, sequence, or argn when installed.")
+        str,
+        typer.Option(help="gaussian_copula, ctgan, tvae, vae, sequence, relational, or argn when installed."),
     ] = "vae",
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to save the fitted model in.")] = Path(
         "model"
@@ -55,11 +56,21 @@ def fit(
         str | None, typer.Option(help="sequence: one row per entity (CSV, Parquet or SQL URL).")
     ] = None,
     context_table: Annotated[str | None, typer.Option(help="sequence: SQL table of the context.")] = None,
+    keys: Annotated[Path | None, typer.Option(help="relational: the keys file (YAML).")] = None,
 ) -> None:
-    """Fit a model on a real table (or, with --model sequence, on events) and save it."""
+    """Fit a model on a real table (or, with --model sequence, on events; with --model
+    relational, on a whole database) and save it.
+    """
     from synth import io, models
     from synth.schema import ColumnOverride, Kind, infer_schema
 
+    if model == "relational":
+        from synth.cli.database import fit_database
+
+        params = _fit_params("vae", seed, epochs, device, precision, None, None, None)
+        return fit_database(source, keys, out_dir, params)
+    if keys is not None:
+        raise JobError("--keys is for --model relational")
     params = _fit_params(model, seed, epochs, device, precision, entity_key, time_column, context)
     synthesizer = models.build(model, **params)
     data = read_table(io.Source(source, table, query, encoding))
@@ -96,13 +107,24 @@ def sample(
     condition: Annotated[
         list[str] | None, typer.Option(help="Fix a column: COLUMN=VALUE (repeatable).")
     ] = None,
+    scale: Annotated[
+        float | None, typer.Option(help="relational: root rows drawn, as a share of the real.")
+    ] = None,
 ) -> None:
     """Sample synthetic rows from a saved model into a Parquet file (or, from a sequence model,
-    entities.parquet and events.parquet into a folder).
+    entities.parquet and events.parquet into a folder; from a relational model, one Parquet
+    file per table into a folder).
     """
     from synth import models
+    from synth.cli.database import is_database_model, sample_database
 
     check_seed(seed)
+    if is_database_model(model_dir):
+        if rows is not None or entities is not None or condition:
+            raise JobError(f"{model_dir}: a relational model samples --scale F (not --rows or --entities)")
+        return sample_database(model_dir, 1.0 if scale is None else scale, seed, out_file)
+    if scale is not None:
+        raise JobError("--scale is for relational models")
     if out_file.is_dir() and rows is not None:
         raise JobError(f"{out_file}: is a folder; --out names the Parquet file to write")
     if out_file.exists() and not out_file.is_dir() and entities is not None:

@@ -94,3 +94,23 @@ def _check_unique(database: Database, name: str, column: str, role: str) -> None
 def _orphaned(child: pd.DataFrame, fk: ForeignKey, parent: pd.DataFrame) -> pd.Series:
     values = child[fk.column]
     return values.notna() & ~values.isin(parent[fk.parent_column])
+
+
+def referential_integrity(tables: dict[str, pd.DataFrame], keys: Keys) -> dict[str, float]:
+    """Per foreign key (``child.column``): the share of its non-empty values that point at an
+    existing parent row (1.0 is whole); per primary key (``table.column (primary)``): the share
+    of rows whose key is unique.
+    """
+    shares: dict[str, float] = {}
+    for name, table_keys in keys.tables.items():
+        frame = tables[name]
+        if table_keys.primary_key:
+            unique = (
+                ~frame[table_keys.primary_key].duplicated(keep=False) & frame[table_keys.primary_key].notna()
+            )
+            shares[f"{name}.{table_keys.primary_key} (primary)"] = float(unique.mean()) if len(frame) else 1.0
+        for fk in table_keys.foreign_keys:
+            values = frame[fk.column].dropna()
+            found = values.isin(tables[fk.parent][fk.parent_column])
+            shares[f"{name}.{fk.column}"] = float(found.mean()) if len(values) else 1.0
+    return shares

@@ -1,4 +1,5 @@
-"""``synth keys``: a database's keys shown for the user to confirm; a broken key is one line, exit 2."""
+"""Whole databases from the command line: `synth keys`, `synth fit --model relational`,
+`synth sample --scale`."""
 
 import shutil
 
@@ -39,3 +40,22 @@ def test_broken_keys_are_one_line_and_exit_2(monkeypatch, capsys, tmp_path):
         assert (
             "Traceback" not in err and len(err.strip().splitlines()) <= 2
         )  # one line (wrapped at most once)
+
+
+def test_fit_and_sample_a_database_into_one_parquet_file_per_table(monkeypatch, capsys, tmp_path):
+    import pandas as pd
+
+    model, out = tmp_path / "model", tmp_path / "synthetic"
+    keys = str(BERKA / "keys.yaml")
+    code, _, err = synth(monkeypatch, capsys, "fit", str(BERKA), "--model", "relational", "--keys", keys,
+                         "--epochs", "2", "--out", str(model))  # fmt: skip
+    assert code == 0, err
+    code, printed, err = synth(monkeypatch, capsys, "sample", str(model), "--scale", "0.5", "--out", str(out))
+    assert code == 0, err
+    assert "referential integrity 100 %" in " ".join(printed.split())
+    assert sorted(p.stem for p in out.glob("*.parquet")) == sorted(p.stem for p in BERKA.glob("*.csv"))
+    assert len(pd.read_parquet(out / "account.parquet")) == 100
+    code, _, err = synth(
+        monkeypatch, capsys, "sample", str(model), "--rows", "5", "--out", str(tmp_path / "x")
+    )
+    assert code == 2 and "samples --scale F" in err

@@ -1,0 +1,72 @@
+"""How a database becomes one training table per modelled table, and back.
+
+Each modelled table (every table but the reference ones) is learned on its attributes (its
+columns less its own keys; a key into a reference table stays, as a category), plus one count
+per child key (how many rows of the child point at this row: the children-per-parent
+distribution is learned jointly with the row), plus, for a child, its context parent's
+attributes under ``<parent>.<column>`` (the first foreign key into a modelled table is the
+context: the child is drawn given its parent's row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from synth.relational.keys import ForeignKey, Keys, TableKeys
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """What one modelled table's training frame holds."""
+
+    name: str
+    attributes: list[str]
+    counts: dict[str, str]  # count column -> "child.column" it counts
+    context: ForeignKey | None
+    context_columns: list[str]  # the parent's attributes, as named in this frame
+    links: tuple[ForeignKey, ...]  # foreign keys into modelled tables other than the context
+
+
+def layouts(keys: Keys, tables: dict[str, pd.DataFrame]) -> dict[str, TableLayout]:
+    """Every modelled table's layout, parents first."""
+    modelled = [name for name in keys.parents_first() if name not in keys.reference]
+    out: dict[str, TableLayout] = {}
+    for name in modelled:
+        table_keys = keys.tables.get(name, TableKeys())
+        into = [fk for fk in table_keys.foreign_keys if fk.parent in modelled]
+        own = {table_keys.primary_key, *(fk.column for fk in into)}
+        attributes = [c for c in tables[name].columns if c not in own]
+        counts = {count_column(child, fk): f"{child}.{fk.column}" for child, fk in keys.children(name)
+                  if child in modelled}  # fmt: skip
+        context = into[0] if into else None
+        context_columns = [f"{context.parent}.{c}" for c in out[context.parent].attributes] if context else []
+        out[name] = TableLayout(name, attributes, counts, context, context_columns, tuple(into[1:]))
+    return out
+
+
+def count_column(child: str, fk: ForeignKey) -> str:
+    """The name of the count of ``child`` rows that point at a parent row through ``fk``."""
+    return f"__n_{child}__{fk.column}"
+
+
+def training_frame(layout: TableLayout, tables: dict[str, pd.DataFrame], keys: Keys) -> pd.DataFrame:
+    """The rows one table's model learns from (see the module docstring)."""
+    table = tables[layout.name]
+    frame = table[layout.attributes].copy()
+    primary = keys.tables[layout.name].primary_key if layout.counts else None
+    for column, target in layout.counts.items():
+        child, fk_column = target.split(".")
+        per_parent = tables[child][fk_column].value_counts()
+        frame[column] = table[primary].map(per_parent).fillna(0).astype("int64").to_numpy()
+    if layout.context is not None:
+        parent = tables[layout.context.parent]
+        attributes = [c.split(".", 1)[1] for c in layout.context_columns]
+        joined = table[[layout.context.column]].merge(
+            parent[[layout.context.parent_column, *attributes]],
+            left_on=layout.context.column, right_on=layout.context.parent_column, how="left",
+        )  # fmt: skip
+        for qualified, column in zip(layout.context_columns, attributes, strict=True):
+            frame[qualified] = joined[column].to_numpy()
+    return frame.reset_index(drop=True)
