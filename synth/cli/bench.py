@@ -172,3 +172,52 @@ def simulate_bench(
     io.write_text(text, out_dir / "bench-simulate.md")
     io.write_json(json.loads(json.dumps(results)), out_dir / "bench-simulate.json")
     out.print(text)
+
+
+@bench.command("relational")
+def relational_bench(
+    data: Annotated[
+        str, typer.Argument(help="berka (the shared 8 tables), or a folder of tables.")
+    ] = "berka",
+    keys: Annotated[
+        Path | None, typer.Option(help="A folder's keys file (berka: data/berka/keys.yaml).")
+    ] = None,
+    subset: Annotated[
+        str, typer.Option(help="Comma-separated tables HMA accepts (at most 5, depth 2); '' for none.")
+    ] = "account,disp,loan,order,trans",
+    models: Annotated[str, typer.Option(help="Comma-separated: synth, hma.")] = "synth,hma",
+    epochs: Annotated[int | None, typer.Option(help="Override our epochs (smoke runs).")] = None,
+    out_dir: OutDir = Path("bench"),
+) -> None:
+    """Whole databases: our relational model against SDV's HMA, on every table and on the
+    largest subset HMA accepts.
+    """
+    from synth.bench.relational import RELATIONAL_MODELS, run_relational_bench, write_relational_bench
+    from synth.relational.database import read_database
+    from synth.relational.database import subset as keep
+
+    names = tuple(m.strip() for m in models.split(",") if m.strip())
+    if not names or any(m not in RELATIONAL_MODELS for m in names):
+        raise JobError(f"--models: choose from {', '.join(RELATIONAL_MODELS)}")
+    positive(epochs, "--epochs")
+    database = _bench_database(data, keys, read_database)
+    results = [run_relational_bench(database, names, epochs)]
+    if subset:
+        results.append(run_relational_bench(keep(database, subset.split(",")), names, epochs))
+    for suffix, result in zip(("", "-subset"), results, strict=False):
+        md, js = write_relational_bench(result, out_dir, suffix)
+        out.print(result.to_markdown())
+        out.print(f"wrote {md} and {js}")
+
+
+def _bench_database(data: str, keys: Path | None, read_database):
+    if data != "berka":
+        return read_database(data, keys)
+    from synth import resources
+    from synth.datasets import berka_database
+    from synth.relational.database import Database
+    from synth.relational.keys import load_keys
+
+    tables = berka_database()
+    keys_file = keys or resources.bundled("data") / "berka" / "keys.yaml"
+    return Database(tables, load_keys(keys_file), "berka (shared, 8 tables)", "file")

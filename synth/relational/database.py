@@ -100,3 +100,20 @@ def _table_keys(catalog, name: str, schema: str | None, shown: str) -> TableKeys
         target = f"{fk['referred_table']}.{fk['referred_columns'][0]}"
         foreign.append(ForeignKey(column=fk["constrained_columns"][0], references=target))
     return TableKeys(primary_key=primary[0] if primary else None, foreign_keys=tuple(foreign))
+
+
+def subset(database: Database, names: list[str]) -> Database:
+    """The tables ``names`` only; a foreign key into a table left out becomes a plain column."""
+    missing = [n for n in names if n not in database.tables]
+    if missing:
+        raise InputError(f"{database.source}: no table '{missing[0]}' to keep")
+    tables = {n: database.tables[n] for n in names}
+    kept = {
+        n: TableKeys(
+            primary_key=k.primary_key, foreign_keys=tuple(fk for fk in k.foreign_keys if fk.parent in tables)
+        )
+        for n, k in database.keys.tables.items()
+        if n in tables
+    }
+    keys = Keys(tables=kept, reference=tuple(r for r in database.keys.reference if r in tables))
+    return Database(tables, keys, f"{database.source} ({', '.join(names)})", database.keys_from)

@@ -25,6 +25,7 @@ from synth.models import registry
 from synth.relational.integrity import Checked
 from synth.relational.keys import Keys
 from synth.relational.layout import TableLayout, layouts, training_frame
+from synth.sampling import sample_table
 from synth.schema import ColumnOverride, Kind, infer_schema
 
 LAYOUT_FILE = "relational.json"
@@ -106,7 +107,7 @@ class RelationalModel:
         keys = self.keys.tables[name]
         if layout.context is None:
             n = max(1, round(self.rows[name] * scale))
-            frame = self.models[name].sample(n, seed=seed)
+            frame = sample_table(self.models[name], n, seed=seed)
         else:
             parent = drawn[layout.context.parent]
             per_parent = _counts(parent, name, layout.context.column)
@@ -114,10 +115,12 @@ class RelationalModel:
             if n == 0:
                 return pd.DataFrame(columns=list(self.dtypes[name]))
             context = parent.loc[parent.index.repeat(per_parent)].reset_index(drop=True)
-            given = [q for q in layout.context_columns if q not in self.constants[name]]
+            modelled = {c.name for c in self.models[name].schema.modelled}
+            given = [q for q in layout.context_columns if q in modelled]
             conditions = pd.DataFrame({q: context[q.split(".", 1)[1]].to_numpy() for q in given})
             conditions = _within_support(conditions, self.support.get(name, {}), rng)
-            frame = self.models[name].sample(n, conditions if len(conditions.columns) else None, seed=seed)
+            given = conditions if len(conditions.columns) else None
+            frame = sample_table(self.models[name], n, seed=seed, conditions=given)
             frame[layout.context.column] = context[
                 self.keys.tables[layout.context.parent].primary_key
             ].to_numpy()

@@ -165,3 +165,34 @@ def test_bench_refuses_zero_draws(tmp_path, monkeypatch, capsys):
     code, _, err = synth(monkeypatch, capsys, "bench", "models", "--draws", "0", "--out", str(tmp_path))
     assert code == 2 and "--draws must be a positive integer, got 0" in err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_relational_bench_runs_ours_and_hma_on_the_subset_it_accepts(tmp_path, monkeypatch, capsys):
+    """account -> disp -> card is three levels deep: HMA refuses it, says so, and runs on
+    account -> disp; ours runs on both."""
+    import shutil
+
+    folder = tmp_path / "db"
+    folder.mkdir()
+    for name in ("account", "disp", "card"):
+        shutil.copy(DATA / "berka" / f"{name}.csv", folder)
+    keys = folder / "keys.yaml"
+    keys.write_text(
+        "tables:\n  account: {primary_key: account_id}\n"
+        "  disp:\n    primary_key: disp_id\n"
+        "    foreign_keys: [{column: account_id, references: account.account_id}]\n"
+        "  card: {primary_key: card_id, foreign_keys: [{column: disp_id, references: disp.disp_id}]}\n"
+    )
+    code, out, err = synth(monkeypatch, capsys, "bench", "relational", str(folder), "--keys", str(keys),
+                           "--subset", "account,disp", "--epochs", "1", "--out", str(tmp_path))  # fmt: skip
+    assert code == 0, err
+    whole = json.loads((tmp_path / "bench-relational.json").read_text())
+    part = json.loads((tmp_path / "bench-relational-subset.json").read_text())
+    assert "depth greater than 2" in whole["notes"]["hma"]  # HMA refuses the schema: said, not hidden
+    assert set(part["results"]) == {"synth", "hma"}
+    for model in ("synth", "hma"):
+        figures = part["results"][model]
+        assert figures["integrity_min"] == 1.0 and 0 <= figures["children_shape_min"] <= 1
+        assert figures["fit_s"] > 0 and figures["peak_gib"] > 0
+    assert whole["results"]["synth"]["integrity_min"] == 1.0
