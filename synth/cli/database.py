@@ -77,13 +77,15 @@ def is_database_model(directory: Path) -> bool:
     return (Path(directory) / LAYOUT_FILE).is_file()
 
 
-def fit_database(source: str, keys_file: Path | None, out_dir: Path, params: dict) -> None:
+def fit_database(
+    source: str, keys_file: Path | None, out_dir: Path, params: dict, schema: str | None = None
+) -> None:
     """Read, check and learn a whole database, then save the model."""
     from synth.relational.database import read_database
     from synth.relational.integrity import check_database
     from synth.relational.model import RelationalModel
 
-    database = read_database(source, keys_file)
+    database = read_database(source, keys_file, schema)
     checked = check_database(database, "drop")
     for key, count in checked.orphans.items():
         out.print(f"{key}: {count:,} rows without a parent were left out")
@@ -94,8 +96,12 @@ def fit_database(source: str, keys_file: Path | None, out_dir: Path, params: dic
     out.print(f"saved relational model of {database.source} ({what}) to {out_dir}")
 
 
-def sample_database(model_dir: Path, scale: float, seed: int, out_dir: Path) -> None:
-    """Draw every table and write one Parquet file per table into ``out_dir`` (atomically)."""
+def sample_database(
+    model_dir: Path, scale: float, seed: int, out_dir: Path, target: tuple[str, str | None] | None = None
+) -> None:
+    """Draw every table and write one Parquet file per table into ``out_dir`` (atomically) and,
+    with ``target`` (URL, schema), into that database with the keys as constraints.
+    """
     from synth import io
     from synth.relational.integrity import referential_integrity
     from synth.relational.model import RelationalModel
@@ -105,6 +111,12 @@ def sample_database(model_dir: Path, scale: float, seed: int, out_dir: Path) -> 
     model = RelationalModel.load(model_dir)
     tables = model.sample(scale, seed)
     whole = referential_integrity(tables, model.keys)
+    if target is not None:  # first: a target that refuses (a table already there) leaves no folder either
+        from synth.io.read import mask_url
+        from synth.relational.target import write_database
+
+        write_database(tables, model.keys, *target)
+        out.print(f"wrote {len(tables)} tables with their keys to {mask_url(target[0])}")
     with io.atomic_folder(out_dir) as staging:
         for name, frame in tables.items():
             io.write_parquet(frame, staging / f"{name}.parquet")

@@ -13,7 +13,9 @@ from synth.errors import JobError
 from synth.limits import check_rows, check_seed
 
 
-def _fit_params(model: str, seed: int, epochs, device, precision, entity_key, time_column, context) -> dict:
+def _fit_params(
+    model: str, seed: int, epochs, device, precision, entity_key=None, time_column=None, context=None
+) -> dict:
     """The model's parameters from the options; entity options only for an entity model."""
     from synth.models import is_entity_model
 
@@ -57,32 +59,26 @@ def fit(
     ] = None,
     context_table: Annotated[str | None, typer.Option(help="sequence: SQL table of the context.")] = None,
     keys: Annotated[Path | None, typer.Option(help="relational: the keys file (YAML).")] = None,
+    schema: Annotated[str | None, typer.Option(help="relational: the database schema to read.")] = None,
 ) -> None:
     """Fit a model on a real table (or, with --model sequence, on events; with --model
     relational, on a whole database) and save it.
     """
     from synth import io, models
-    from synth.schema import ColumnOverride, Kind, infer_schema
 
     if model == "relational":
         from synth.cli.database import fit_database
 
-        params = _fit_params("vae", seed, epochs, device, precision, None, None, None)
-        return fit_database(source, keys, out_dir, params)
-    if keys is not None:
-        raise JobError("--keys is for --model relational")
+        return fit_database(
+            source, keys, out_dir, _fit_params("vae", seed, epochs, device, precision), schema
+        )
+    if keys is not None or schema is not None:
+        raise JobError("--keys and --schema are for --model relational")
     params = _fit_params(model, seed, epochs, device, precision, entity_key, time_column, context)
     synthesizer = models.build(model, **params)
     data = read_table(io.Source(source, table, query, encoding))
-    overrides = {}
     entities = models.is_entity_model(model)
-    if entities:
-        if entity_key not in data.frame.columns:
-            raise JobError(f"{data.source}: --entity-key column '{entity_key}' is not in the input")
-        overrides[entity_key] = ColumnOverride(kind=Kind.ID)
-    schema = infer_schema(
-        data.frame, table=data.name, drop=drop or [], source=data.source, overrides=overrides
-    )
+    schema = _schema(data, drop or [], entity_key if entities else None)
     with progress_bar() as progress:
         if entities:
             frame = io.read(io.Source(context, context_table)).frame if context else None
@@ -91,6 +87,18 @@ def fit(
             synthesizer.fit(data.frame, schema, progress=progress)
     models.save(synthesizer, out_dir)
     out.print(f"saved {model} model of {data.source} ({len(data.frame):,} rows) to {out_dir}")
+
+
+def _schema(data, drop: list[str], entity_key: str | None):
+    """The input's schema; an entity model's key is an identifier."""
+    from synth.schema import ColumnOverride, Kind, infer_schema
+
+    overrides = {}
+    if entity_key is not None:
+        if entity_key not in data.frame.columns:
+            raise JobError(f"{data.source}: --entity-key column '{entity_key}' is not in the input")
+        overrides[entity_key] = ColumnOverride(kind=Kind.ID)
+    return infer_schema(data.frame, table=data.name, drop=drop, source=data.source, overrides=overrides)
 
 
 @app.command()
@@ -110,6 +118,11 @@ def sample(
     scale: Annotated[
         float | None, typer.Option(help="relational: root rows drawn, as a share of the real.")
     ] = None,
+    target_url: Annotated[
+        str | None,
+        typer.Option(help="relational: also write the tables, with their keys, into this database."),
+    ] = None,
+    target_schema: Annotated[str | None, typer.Option(help="relational: the target's schema.")] = None,
 ) -> None:
     """Sample synthetic rows from a saved model into a Parquet file (or, from a sequence model,
     entities.parquet and events.parquet into a folder; from a relational model, one Parquet
@@ -122,9 +135,10 @@ def sample(
     if is_database_model(model_dir):
         if rows is not None or entities is not None or condition:
             raise JobError(f"{model_dir}: a relational model samples --scale F (not --rows or --entities)")
-        return sample_database(model_dir, 1.0 if scale is None else scale, seed, out_file)
-    if scale is not None:
-        raise JobError("--scale is for relational models")
+        target = (target_url, target_schema) if target_url else None
+        return sample_database(model_dir, 1.0 if scale is None else scale, seed, out_file, target)
+    if scale is not None or target_url or target_schema:
+        raise JobError("--scale, --target-url and --target-schema are for relational models")
     if out_file.is_dir() and rows is not None:
         raise JobError(f"{out_file}: is a folder; --out names the Parquet file to write")
     if out_file.exists() and not out_file.is_dir() and entities is not None:

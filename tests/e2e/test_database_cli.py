@@ -3,6 +3,7 @@
 
 import shutil
 
+import pytest
 import yaml
 
 from tests.conftest import ROOT
@@ -59,3 +60,42 @@ def test_fit_and_sample_a_database_into_one_parquet_file_per_table(monkeypatch, 
         monkeypatch, capsys, "sample", str(model), "--rows", "5", "--out", str(tmp_path / "x")
     )
     assert code == 2 and "samples --scale F" in err
+
+
+@pytest.mark.postgres
+def test_a_postgres_schema_into_another_with_keys_from_the_catalog(monkeypatch, capsys, tmp_path):
+    """A database read from one PostgreSQL schema (keys from its catalog), learned, and drawn
+    into another schema with its keys as constraints (.ci/run starts the server)."""
+    import os
+
+    from sqlalchemy import create_engine, text
+
+    from synth.relational.database import read_database, subset
+    from synth.relational.integrity import referential_integrity
+    from synth.relational.target import write_database
+
+    url = os.environ.get("SYNTH_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide SYNTH_TEST_POSTGRES_URL (.ci/run starts PostgreSQL)")
+        pytest.skip("no PostgreSQL server (set SYNTH_TEST_POSTGRES_URL)")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for schema in ("bank_in", "bank_out"):
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
+    real = subset(read_database(BERKA, BERKA / "keys.yaml"), ["district", "account", "loan", "order"])
+    write_database(real.tables, real.keys, url, "bank_in")
+    model = tmp_path / "model"
+    code, _, err = synth(monkeypatch, capsys, "fit", url, "--model", "relational", "--schema", "bank_in",
+                         "--epochs", "1", "--out", str(model))  # fmt: skip
+    assert code == 0, err
+    code, printed, err = synth(monkeypatch, capsys, "sample", str(model), "--out", str(tmp_path / "out"),
+                               "--target-url", url, "--target-schema", "bank_out")  # fmt: skip
+    assert code == 0, err
+    drawn = read_database(url, schema="bank_out")
+    assert drawn.keys_from == "catalog" and set(drawn.tables) == set(real.tables)
+    for name, table in real.keys.tables.items():
+        assert set(drawn.keys.tables[name].foreign_keys) == set(table.foreign_keys)
+    assert set(referential_integrity(drawn.tables, drawn.keys).values()) == {1.0}
+    assert "wrote 4 tables with their keys to postgresql://" in " ".join(printed.split())
