@@ -2,8 +2,10 @@
 
 Only tasks that touch the outside world (reading the source, writing outputs) retry, with
 backoff, and only on transient errors: a bad input fails at once with its one-line message.
-DataFrames pass between tasks in process with Prefect's caching off (it cannot key a cache on a
-DataFrame reliably); a scheduled job reuses its model by input fingerprint instead.
+DataFrames pass between tasks in process with Prefect's caching off: it cannot key a cache on a
+DataFrame reliably, and a cached fit would be a pickled result, while a model file here must
+never run code when loaded. A scheduled job reuses its model by input fingerprint and parameters
+instead (``synth.pipeline.stages.reuse_model``: a signed folder of plain weights and JSON).
 """
 
 from __future__ import annotations
