@@ -218,6 +218,12 @@ def readonly_url(location: str):
     return url
 
 
+def sql_error(err: Exception, shown: str) -> InputError:
+    """A database driver's error as one line naming the source (its first line, no traceback)."""
+    first = str(getattr(err, "orig", err)).strip().splitlines()[0]
+    return InputError(f"{shown}: {first}")
+
+
 def _read_sql(source: Source) -> Table:
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import SQLAlchemyError
@@ -236,8 +242,7 @@ def _read_sql(source: Source) -> Table:
     except ValueError as err:
         raise InputError(f"{shown}: {err}") from None
     except SQLAlchemyError as err:
-        first = str(getattr(err, "orig", err)).strip().splitlines()[0]
-        raise InputError(f"{shown}: {first}") from None
+        raise sql_error(err, shown) from None
     finally:
         if "engine" in locals():
             engine.dispose()

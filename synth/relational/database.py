@@ -15,7 +15,7 @@ import pandas as pd
 
 from synth import io
 from synth.errors import InputError
-from synth.io.read import mask_url, readonly_url
+from synth.io.read import mask_url, readonly_url, sql_error
 from synth.relational.detect import detect_keys
 from synth.relational.keys import ForeignKey, Keys, TableKeys, load_keys
 
@@ -82,8 +82,7 @@ def _read_sql(url: str, schema: str | None) -> tuple[dict[str, pd.DataFrame], Ke
         with engine.connect() as connection:
             tables = {name: pd.read_sql_table(name, connection, schema=schema) for name in names}
     except SQLAlchemyError as err:
-        first = str(getattr(err, "orig", err)).strip().splitlines()[0]
-        raise InputError(f"{shown}: {first}") from None
+        raise sql_error(err, shown) from None
     finally:
         engine.dispose()
     return tables, Keys(tables=keys)

@@ -34,11 +34,16 @@ def check_database(database: Database, orphans: Orphans = "drop") -> Checked:
     """Check every key of ``database`` (see the module docstring); returns what goes on."""
     _check_names(database)
     order = database.keys.parents_first()
+    unique = {
+        (name, keys.primary_key): "primary key"
+        for name, keys in database.keys.tables.items()
+        if keys.primary_key
+    }
     for name, keys in database.keys.tables.items():
-        if keys.primary_key:
-            _check_unique(database, name, keys.primary_key, "primary key")
         for fk in keys.foreign_keys:
-            _check_unique(database, fk.parent, fk.parent_column, f"referenced by {name}.{fk.column}")
+            unique.setdefault((fk.parent, fk.parent_column), f"referenced by {name}.{fk.column}")
+    for (name, column), role in unique.items():
+        _check_unique(database, name, column, role)
     tables = dict(database.tables)
     found: dict[str, int] = {}
     for name in order:

@@ -208,9 +208,7 @@ def _support(frame: pd.DataFrame, context_columns: list[str]) -> dict[str, list]
             values = values.astype("datetime64[ns]").astype("int64")
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         if not numeric or values.nunique() <= SUPPORT_LEVELS:
-            support[c] = (
-                sorted(values.unique().tolist(), key=str) if not numeric else sorted(values.unique().tolist())
-            )
+            support[c] = sorted(values.unique().tolist(), key=None if numeric else str)
     return support
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from synth.errors import InputError
-from synth.io.read import expand_credentials, mask_url
+from synth.io.read import expand_credentials, mask_url, sql_error
 from synth.relational.keys import Keys
 
 
@@ -39,8 +39,7 @@ def write_database(tables: dict[str, pd.DataFrame], keys: Keys, url: str, schema
             for name in keys.parents_first():
                 tables[name].to_sql(name, connection, schema=schema, if_exists="append", index=False)
     except SQLAlchemyError as err:
-        first = str(getattr(err, "orig", err)).strip().splitlines()[0]
-        raise InputError(f"{shown}: {first}") from None
+        raise sql_error(err, shown) from None
     finally:
         engine.dispose()
 
