@@ -162,7 +162,7 @@ def _validate(frame: pd.DataFrame, suite, docs: DocsSite | None, skip, allow, la
 def _context(docs: DocsSite | None):
     """An ephemeral GX context, analytics off whatever the environment says. With ``docs``,
     its suites and results are kept in the site's ``.store/`` (counts only, see the module
-    docstring), because GX builds a site's index from the results its context holds.
+    docstring), because GX's site builder deletes the pages of results its context does not hold.
     """
     import great_expectations as gx
     from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
