@@ -12,49 +12,30 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     ValidationError,
-    field_serializer,
     field_validator,
     model_validator,
 )
 
 from synth.errors import JobError
-from synth.io.read import Source, mask_url
+from synth.job_sections import (
+    AugmentSpec,
+    CreditSpec,
+    InputSpec,
+    RelationalSpec,
+    SequentialSpec,
+    SimulateSpec,
+    Strict,
+)
 from synth.limits import MAX_ROWS, MAX_SEED
 from synth.models.base import MODEL_NAMES, TABULAR_MODELS, is_entity_model
 from synth.privacy.gate import PrivacyConfig
 from synth.schema import ColumnOverride, Kind
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class InputSpec(_Strict):
-    """A source: a CSV/Parquet path, or a SQLAlchemy URL with ``table`` or ``query``."""
-
-    path: str
-    table: str | None = None
-    query: str | None = None
-    encoding: str = "utf-8"
-    date_format: Literal["dayfirst", "monthfirst"] = Field(
-        default="dayfirst", description="how ambiguous numeric dates such as 03/04/1995 are read"
-    )
-
-    def source(self) -> Source:
-        """The reader's view of this input."""
-        return Source(self.path, self.table, self.query, self.encoding, self.date_format)
-
-    @field_serializer("path", when_used="json")
-    def _without_password(self, path: str) -> str:
-        """Manifests and Prefect's stored parameters (JSON dumps) never hold a password."""
-        return mask_url(path)
-
-
-class ModelSpec(_Strict):
+class ModelSpec(Strict):
     """Which model, and its parameters (e.g. ``epochs``)."""
 
     name: str
@@ -68,14 +49,14 @@ class ModelSpec(_Strict):
         return name
 
 
-class ColumnSpec(_Strict):
+class ColumnSpec(Strict):
     """Overrides for one column."""
 
     kind: Kind | None = None
     pii: str | None = None
 
 
-class SchemaSpec(_Strict):
+class SchemaSpec(Strict):
     """Schema overrides: per-column kinds and identifier flags, and columns to drop."""
 
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
@@ -86,7 +67,7 @@ class SchemaSpec(_Strict):
         return {k: ColumnOverride(kind=v.kind, pii=v.pii) for k, v in self.columns.items()}
 
 
-class ValidationSpec(_Strict):
+class ValidationSpec(Strict):
     """Which expectation suite guards the input and the output."""
 
     suite: str | None = Field(
@@ -95,7 +76,7 @@ class ValidationSpec(_Strict):
     output: bool = True
 
 
-class RuleSpec(_Strict):
+class RuleSpec(Strict):
     """A rule a job declares; fitted on the training rows and checked to hold there."""
 
     kind: str
@@ -104,7 +85,7 @@ class RuleSpec(_Strict):
     value: Any = None
 
 
-class RulesSpec(_Strict):
+class RulesSpec(Strict):
     """Which rules a run keeps: mined ones (``mine``), less ``drop`` (names), plus ``add``."""
 
     mine: bool = True
@@ -116,7 +97,7 @@ class RulesSpec(_Strict):
         return [spec.model_dump(exclude_none=True) for spec in self.add]
 
 
-class QualitySpec(_Strict):
+class QualitySpec(Strict):
     """The quality floor: below it nothing is published."""
 
     detection_min: float = Field(
@@ -128,104 +109,11 @@ class QualitySpec(_Strict):
     enabled: bool = True
 
 
-class AugmentSpec(_Strict):
-    """An ``augment`` job: which classes of which column to boost, and the lift report."""
-
-    target: str
-    balance: bool = False
-    ratio: dict[str, float] | None = None
-    add: int | None = Field(default=None, gt=0)
-    lift: bool = True
-    seeds: int = Field(default=3, ge=1, le=20)
-    precision_at: float = Field(default=0.5, gt=0, lt=1)
-
-    @model_validator(mode="after")
-    def _one_mode(self) -> AugmentSpec:
-        if sum([self.balance, bool(self.ratio), self.add is not None]) != 1:
-            raise ValueError("choose exactly one of balance, ratio or add")
-        return self
-
-
-class SimulateSpec(_Strict):
-    """A ``simulate`` job: seeded stress scenarios of the fitted model, on Dask."""
-
-    scenarios: int = Field(gt=0)
-    rows: int = Field(gt=0)
-    stress: list[str] = Field(default_factory=list)
-    metrics: dict[str, str] = Field(default_factory=dict, description="name -> 'agg: expression'")
-    workers: int = Field(default=2, ge=1)
-    scheduler: str | None = Field(default=None, description="address of an existing Dask scheduler")
-    chunk_rows: int = Field(default=200_000, gt=0)
-
-
-class CreditDefaultSpec(_Strict):
-    """Which column marks a defaulted loan, and its value."""
-
-    column: str
-    value: str = "yes"
-
-
-class CreditSpec(_Strict):
-    """A ``credit`` job: correlated portfolio losses of a loan book (synth.credit)."""
-
-    portfolio: Literal["real", "synthetic"] = Field(
-        default="real",
-        description="real: figures only, nothing written; synthetic: a book drawn from the model",
-    )
-    book_rows: int | None = Field(default=None, gt=0, le=MAX_ROWS, description="synthetic book size")
-    scenarios: int = Field(default=10_000, gt=0, le=10_000_000)
-    default: CreditDefaultSpec
-    ead: str | float = Field(description="exposure at default: a column or a constant")
-    lgd: str | float = Field(default=1.0, description="loss given default: a column or a constant")
-    segment: str | None = Field(default=None, description="column of the segments losses are split by")
-    pd: str | float = Field(
-        default="model", description="'model' (fitted on the book), a column or a constant"
-    )
-    correlation: float | None = Field(default=None, ge=0, lt=1, description="asset correlation, if given")
-    estimate_by: str | None = Field(
-        default=None, description="column to estimate the correlation by (vintage)"
-    )
-    factor_correlation: float = Field(
-        default=1.0, ge=0, le=1, description="1: one factor; below: per segment"
-    )
-    downturn_years: float | None = Field(default=None, gt=1, description="stress: a 1-in-N-year downturn")
-    factor_shift: float = Field(default=0.0, description="stress: the factor's mean, in standard deviations")
-    pd_multiplier: dict[str, float] = Field(default_factory=dict, description="stress: segment -> PD factor")
-    stress: list[str] = Field(default_factory=list, description="synthetic books: composition stresses")
-    books: int = Field(default=1, ge=1, le=1000, description="synthetic books; scenario k uses book k mod N")
-    write_book: bool = False
-    workers: int = Field(default=1, ge=1)
-    scheduler: str | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> CreditSpec:
-        synthetic_only = self.stress or self.write_book or self.book_rows or self.books > 1
-        if self.portfolio == "real" and synthetic_only:
-            raise ValueError("stress, books, book_rows and write_book are for synthetic portfolios")
-        return self
-
-
-class SequentialSpec(_Strict):
-    """A ``sequential`` job: entities and their ordered events."""
-
-    entity_key: str
-    time_column: str
-    context: InputSpec | None = Field(default=None, description="one row per entity")
-    entities: int | None = Field(default=None, gt=0, description="default: as many as trained on")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _context_shorthand(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("context"), str):
-            data = {**data, "context": {"path": data["context"]}}
-        return data
-
-
-class Job(_Strict):
+class Job(Strict):
     """A ``synthesize`` job: read, infer, split, fit, sample, write."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    type: Literal["synthesize", "augment", "simulate", "sequential", "credit"] = "synthesize"
+    type: Literal["synthesize", "augment", "simulate", "sequential", "credit", "relational"] = "synthesize"
     input: InputSpec
     model: ModelSpec | None = None
     rows: int | None = Field(
@@ -244,6 +132,7 @@ class Job(_Strict):
     simulate: SimulateSpec | None = None
     sequential: SequentialSpec | None = None
     credit: CreditSpec | None = None
+    relational: RelationalSpec | None = None
     schedule: str | None = None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -278,6 +167,12 @@ class Job(_Strict):
             raise ValueError("a simulate job needs a 'simulate:' section (scenarios, rows, metrics)")
         if (self.type == "sequential") != (self.sequential is not None):
             raise ValueError("a sequential job needs a 'sequential:' section, and only it reads one")
+        if self.relational is not None and self.type != "relational":
+            raise ValueError("'relational:' is only read by jobs of type relational")
+        if self.type == "relational" and self.model is not None and self.model.name != "vae":
+            raise ValueError("a relational job draws each table given its parent's row: model vae")
+        if self.type == "relational" and self.validation.suite:
+            raise ValueError("validation.suite: a relational job profiles a suite per table")
         needs_model = self.type != "credit" or self.credit.portfolio == "synthetic"
         if needs_model and self.model is None:
             raise ValueError("model: this job needs a model (e.g. model: vae)")
@@ -358,6 +253,8 @@ def load_job(path: str | Path) -> Job:
     inputs = [job.input] + ([job.sequential.context] if job.sequential and job.sequential.context else [])
     for spec in inputs:
         spec.path = _resolve(spec.path, path.parent)
+    if job.relational is not None and job.relational.keys_file:
+        job.relational.keys_file = _resolve(job.relational.keys_file, path.parent)
     return job
 
 

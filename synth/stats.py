@@ -24,12 +24,16 @@ def auc_se(auc: float, positives: int, negatives: int) -> float:
     return float(np.sqrt(max(var, 0.0)))
 
 
-def mean_interval(values: np.ndarray, z: float = Z_EVIDENCE) -> tuple[float, float]:
-    """Interval of the mean of ``values`` (normal approximation; 99 % by default)."""
+def mean_interval(values: np.ndarray, z: float = Z_EVIDENCE, draws: int | None = None) -> tuple[float, float]:
+    """Interval of the mean of ``values`` (normal approximation; 99 % by default). ``draws``:
+    how many independent draws the mean rests on when fewer than the values (every synthetic
+    row is compared with the same holdout sample, so a 44-row holdout bounds what the mean of
+    any number of rows can tell).
+    """
     values = np.asarray(values, dtype=float)
     if len(values) < 2:
         return float("-inf"), float("inf")
-    se = float(values.std(ddof=1) / np.sqrt(len(values)))
+    se = float(values.std(ddof=1) / np.sqrt(min(len(values), draws or len(values))))
     mean = float(values.mean())
     return mean - z * se, mean + z * se
 

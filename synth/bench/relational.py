@@ -1,6 +1,7 @@
 """``synth bench relational``: our relational model beside SDV's HMASynthesizer on the same
 database, one run: fit and sample seconds, peak memory, referential integrity, the
-children-per-parent shape of every key, and per table the column shapes and the detection score.
+children-per-parent shape and the cross-table trends of every key, and per table the column
+shapes, pair trends and detection score (``synth.relational.quality``).
 
 Both models see every row (HMA, like ours, has no holdout split here: this bench measures
 fidelity and cost; privacy is the gate's). HMA models the reference tables too (it has no
@@ -22,14 +23,11 @@ import pandas as pd
 from synth import io
 from synth.bench.machine import machine_summary
 from synth.bench.memory import PeakMemory
-from synth.evaluation.detection import detection_score
-from synth.evaluation.fidelity import evaluate_fidelity
 from synth.relational.database import Database
 from synth.relational.integrity import check_database, referential_integrity
 from synth.relational.keys import Keys
 from synth.relational.model import RelationalModel
-from synth.relational.quality import cardinality_shapes
-from synth.schema import infer_schema
+from synth.relational.quality import cardinality_shapes, cross_table_trends, table_scores
 
 RELATIONAL_MODELS = ("synth", "hma")
 
@@ -119,20 +117,12 @@ def _fit_hma(tables: dict[str, pd.DataFrame], keys: Keys, epochs: int | None):
 def _scores(real: dict[str, pd.DataFrame], drawn: dict[str, pd.DataFrame], keys: Keys) -> dict[str, float]:
     integrity = referential_integrity(drawn, keys)
     shapes = cardinality_shapes(real, drawn, keys)
+    cross = cross_table_trends(real, drawn, keys)
     scores = {"integrity_min": min(integrity.values()), "children_shape_min": min(shapes.values()),
               "children_shape_mean": float(np.mean(list(shapes.values())))}  # fmt: skip
-    for name, table_keys in keys.tables.items():
-        if name in keys.reference or drawn[name].empty:
-            continue
-        own = {table_keys.primary_key, *(fk.column for fk in table_keys.foreign_keys)}
-        columns = [c for c in real[name].columns if c not in own]
-        schema = infer_schema(real[name][columns], table=name)
-        if not schema.modelled:
-            continue
-        scores[f"{name}: shapes"] = evaluate_fidelity(
-            real[name][columns], drawn[name][columns], schema
-        ).column_shapes
-        scores[f"{name}: detection"] = detection_score(real[name][columns], drawn[name][columns], columns)
+    scores |= {f"cross-table trends: {key}": score for key, score in cross.items()}
+    for name, figures in table_scores(real, drawn, keys).items():
+        scores |= {f"{name}: {figure}": figures[figure] for figure in ("shapes", "trends", "detection")}
     return scores
 
 

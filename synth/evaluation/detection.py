@@ -49,7 +49,10 @@ def detection_score(
 
 
 def _features(frame: pd.DataFrame) -> pd.DataFrame:
-    """Numbers as floats, dates as day numbers, everything else as LightGBM categories."""
+    """Numbers as floats, dates as day numbers, everything else as LightGBM categories (a
+    missing value as one, ``<NA>``: as text, NaN and None would be two, and a classifier would
+    tell a table read from CSV from one drawn by a model by that alone).
+    """
     out = {}
     for name in frame.columns:
         values = frame[name]
@@ -57,6 +60,6 @@ def _features(frame: pd.DataFrame) -> pd.DataFrame:
             out[name] = (values - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
         elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
             out[name] = values.astype(float)
-        else:
-            out[name] = values.astype(str).astype("category")
+        else:  # missing is one category, whether read as NaN or drawn as None
+            out[name] = values.astype(object).where(values.notna(), "<NA>").astype(str).astype("category")
     return pd.DataFrame(out)

@@ -7,7 +7,11 @@ Every modelled column becomes one integer *token* per row, so a network sees a t
 - numeric / integer / datetime: exact tokens for point masses (e.g. Adult's capital-gain is 92 %
   zeros) and for columns with few distinct values, plus equal-frequency bins for the rest; a
   value is decoded by inverting a fine quantile grid inside its bin, so marginals are reproduced
-  almost exactly and heavy tails cost nothing.
+  almost exactly and heavy tails cost nothing. A point mass needs ``min_level_rows`` rows, a
+  few-valued column that many rows per value on average, and the grid is never finer than
+  about four real values per step: on a small table (a few dozen cards, each issued on its own
+  day) every value would otherwise be drawn back exactly, a copy of a row's value rather than
+  a value like it.
 
 Encoding and decoding are NumPy array operations (``searchsorted``, ``interp``, ``take``): no
 per-row Python, unlike SDV's mode-specific normaliser. The fitted state is plain JSON.
@@ -187,6 +191,7 @@ class EncodingConfig:
     per_bin: int = 16
     max_exact: int = 48  # numeric columns with at most this many distinct values stay exact
     mass_share: float = 0.02  # a numeric value this frequent gets a token of its own
+    min_level_rows: int = 5  # ... when this many rows share it (on average, for a few-valued column)
     max_levels: int = 1000  # categorical vocabulary cap; rarer levels share one token
 
 
@@ -215,16 +220,18 @@ def _fit_numeric(values: pd.Series, column: Column, config: EncodingConfig, has_
     x = code._to_float(values)
     x = x[~np.isnan(x)]
     distinct, counts = np.unique(x, return_counts=True)
-    if len(distinct) <= config.max_exact:
+    few = len(distinct) <= config.max_exact and len(x) >= config.min_level_rows * len(distinct)
+    if few:
         code.levels = [float(v) for v in distinct[np.argsort(-counts, kind="stable")]]
         return code
-    mass = counts / len(x) >= config.mass_share
+    mass = (counts >= config.min_level_rows) & (counts / len(x) >= config.mass_share)
     code.levels = [float(v) for v in distinct[mass]]
     rest = x[~np.isin(x, distinct[mass])]
     if code.integral:
         rest = rest + _jitter(len(rest), np.random.default_rng(0))
     n_bins = int(min(config.n_bins, max(1, len(rest) // 4)))
-    levels = np.linspace(0.0, 1.0, n_bins * config.per_bin + 1)
+    code.per_bin = int(max(1, min(config.per_bin, len(rest) // (4 * n_bins))))
+    levels = np.linspace(0.0, 1.0, n_bins * code.per_bin + 1)
     code.grid = [float(v) for v in np.quantile(rest, levels)]
     code.n_bins = n_bins
     return code

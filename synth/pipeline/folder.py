@@ -125,9 +125,12 @@ def sweep_abandoned(output: Path) -> list[Path]:
     return swept
 
 
-def find_model(output: Path, *, fingerprint: str, model: dict, seed: int, schema: dict) -> Path | None:
+def find_model(
+    output: Path, *, fingerprint: str, model: dict, seed: int, schema: dict, marker: str = "model.json"
+) -> Path | None:
     """The newest published run of this job whose model can be reused: same input fingerprint,
     model, parameters, seed and schema. Scheduled runs retrain only when the input changed.
+    ``marker`` is the file every saved model of the job's kind has.
     """
     output = Path(output)
     if not output.is_dir():
@@ -136,7 +139,7 @@ def find_model(output: Path, *, fingerprint: str, model: dict, seed: int, schema
         (p for p in output.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True
     ):
         manifest_file = run / "manifest.json"
-        if not manifest_file.is_file() or not (run / "model" / "model.json").is_file():
+        if not manifest_file.is_file() or not (run / "model" / marker).is_file():
             continue
         try:
             manifest = json.loads(manifest_file.read_text())

@@ -45,6 +45,7 @@ OUTPUTS = {
     "book": "book.parquet",
     "books": "books/",
     "scenarios": "scenarios/",
+    "tables": "tables/",
     "summary": "scenarios/summary.parquet",
     "model": "model/",
     "manifest": "manifest.json",

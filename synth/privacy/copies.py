@@ -32,3 +32,12 @@ def copy_mask(synthetic: pd.DataFrame, train: pd.DataFrame, columns: list[str] |
 def count_copies(synthetic: pd.DataFrame, train: pd.DataFrame, columns: list[str] | None = None) -> int:
     """Number of synthetic rows identical to a training row."""
     return int(copy_mask(synthetic, train, columns).sum())
+
+
+def unique_copy_mask(synthetic: pd.DataFrame, train: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Boolean mask of synthetic rows equal to a training row that no other training row
+    equals on ``columns``: a copy that points at one real row. A row that several real rows
+    share (a client known only by district) tells of none of them.
+    """
+    real, counts = np.unique(_row_hashes(train, columns), return_counts=True)
+    return np.isin(_row_hashes(synthetic, columns), real[counts == 1])

@@ -34,7 +34,7 @@ former rule (the bound from ``bound_min_attacks`` attacks on, the estimate below
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -154,15 +154,19 @@ def evaluate(
     *,
     copies_removed: int = 0,
     seed: int = 0,
+    holdout_entities: int | None = None,
 ) -> GateResult:
-    """Measure a synthetic table against its training rows and a holdout never trained on."""
+    """Measure a synthetic table against its training rows and a holdout never trained on.
+    ``holdout_entities``: how many independent entities the holdout rows come from, when fewer
+    than its rows (202 held-out transactions of 10 accounts tell about as much as 10 rows).
+    """
     config = config or PrivacyConfig()
     modelled = [c.name for c in schema.modelled]
     checks = []
     checks.append(_copies_check(synthetic, train, holdout, modelled, copies_removed, config))
     records = nearest_records(synthetic, train, holdout, columns=modelled, seed=seed)
     figures = dcr_figures(records)
-    checks += _distance_checks(records, figures, config, seed)
+    checks += _distance_checks(records, figures, config, seed, holdout_entities)
     if config.attacks and len(modelled) >= 2:
         secret = config.secret if config.secret in modelled else _default_secret(train, schema)
         for risk in anonymeter_risks(
@@ -175,7 +179,7 @@ def evaluate(
             seed=seed,
         ):
             figures[f"{risk.name}_risk"] = risk.risk
-            checks.append(_attack_check(risk, config))
+            checks.append(_attack_check(_per_entity(risk, holdout_entities), config))
     rare = count_rare(synthetic, train, schema, config.rare_k)
     checks.append(judge("rare_values", sum(rare.values()), 0, "<=", ", ".join(sorted(rare)) or ""))
     leaked = identifier_overlap(synthetic, train, schema)
@@ -198,12 +202,15 @@ def _copies_check(synthetic, train, holdout, modelled, removed: int, config: Pri
     return judge("copies", share, limit, "<=", detail, z > Z_EVIDENCE or config.judge == "estimate")
 
 
-def _distance_checks(records, figures: dict, config: PrivacyConfig, seed: int) -> list[Check]:
+def _distance_checks(
+    records, figures: dict, config: PrivacyConfig, seed: int, entities: int | None = None
+) -> list[Check]:
     """DCR share, 5th-percentile DCR and NNDR ratios, and the membership attack, each with its
     99 % interval (bootstrap for the percentile ratios).
     """
     strict = config.judge == "estimate"
-    low, _ = mean_interval(records.closer_to_train)
+    draws = min(len(records.holdout_to_train), entities or len(records.holdout_to_train))
+    low, _ = mean_interval(records.closer_to_train, draws=draws)
     to_train, held = records.synthetic_to_train[:, 0], records.holdout_to_train[:, 0]
     _, dcr_high = p5_ratio_interval(to_train, held, seed=seed)
     _, nndr_high = p5_ratio_interval(
@@ -248,6 +255,16 @@ def _attack_check(risk: AttackRisk, config: PrivacyConfig) -> Check:
         detail += "; attack no better than random guessing"
     figure = risk.high if upper else risk.risk
     return judge(risk.name, figure, config.attack_risk_max, "<=", detail)
+
+
+def _per_entity(risk: AttackRisk, entities: int | None) -> AttackRisk:
+    """The attack's evidence bound widened to the holdout's independent entities, when its
+    rows come from fewer (attacks on 202 transactions of 10 accounts are not 202 draws).
+    """
+    if not entities or entities >= risk.attacks or risk.evidence_low is None:
+        return risk
+    low = risk.risk - (risk.risk - risk.evidence_low) * float(np.sqrt(risk.attacks / entities))
+    return replace(risk, evidence_low=low)
 
 
 def _versus(figures: dict[str, float], name: str) -> str:

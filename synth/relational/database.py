@@ -102,11 +102,15 @@ def _table_keys(catalog, name: str, schema: str | None, shown: str) -> TableKeys
 
 
 def subset(database: Database, names: list[str]) -> Database:
-    """The tables ``names`` only; a foreign key into a table left out becomes a plain column."""
+    """The tables ``names`` only; a foreign key into a table left out goes, with its column
+    (its values point at rows that are not there: neither a key nor an attribute).
+    """
     missing = [n for n in names if n not in database.tables]
     if missing:
         raise InputError(f"{database.source}: no table '{missing[0]}' to keep")
-    tables = {n: database.tables[n] for n in names}
+    dangling = {n: [fk.column for fk in k.foreign_keys if fk.parent not in names]
+                for n, k in database.keys.tables.items() if n in names}  # fmt: skip
+    tables = {n: database.tables[n].drop(columns=dangling.get(n, [])) for n in names}
     kept = {
         n: TableKeys(
             primary_key=k.primary_key, foreign_keys=tuple(fk for fk in k.foreign_keys if fk.parent in tables)

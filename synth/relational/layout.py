@@ -4,8 +4,10 @@ Each modelled table (every table but the reference ones) is learned on its attri
 columns less its own keys; a key into a reference table stays, as a category), plus one count
 per child key (how many rows of the child point at this row: the children-per-parent
 distribution is learned jointly with the row), plus, for a child, its context parent's
-attributes under ``<parent>.<column>`` (the first foreign key into a modelled table is the
-context: the child is drawn given its parent's row).
+attributes under ``<parent>.<column>``: the child is drawn given that parent's row. Of several
+foreign keys into modelled tables, the context is the one into the parent with the most tables
+beneath it (a disposition is drawn for its account, whose loans and transactions it sits beside,
+and then given a client), the first listed on a tie; the others are links.
 """
 
 from __future__ import annotations
@@ -40,10 +42,24 @@ def layouts(keys: Keys, tables: dict[str, pd.DataFrame]) -> dict[str, TableLayou
         attributes = [c for c in tables[name].columns if c not in own]
         counts = {count_column(child, fk): f"{child}.{fk.column}" for child, fk in keys.children(name)
                   if child in modelled}  # fmt: skip
-        context = into[0] if into else None
+        context = max(into, key=lambda fk: len(descendants(keys, fk.parent))) if into else None
         context_columns = [f"{context.parent}.{c}" for c in out[context.parent].attributes] if context else []
-        out[name] = TableLayout(name, attributes, counts, context, context_columns, tuple(into[1:]))
+        out[name] = TableLayout(
+            name, attributes, counts, context, context_columns, tuple(fk for fk in into if fk != context)
+        )
     return out
+
+
+def descendants(keys: Keys, table: str) -> set[str]:
+    """Every table beneath ``table`` through foreign keys."""
+    below: set[str] = set()
+    frontier = [table]
+    while frontier:
+        for child, _ in keys.children(frontier.pop()):
+            if child not in below and child != table:
+                below.add(child)
+                frontier.append(child)
+    return below
 
 
 def count_column(child: str, fk: ForeignKey) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +24,13 @@ from synth.keys import KEY_BASE
 from synth.models import registry
 from synth.relational.integrity import Checked
 from synth.relational.keys import Keys
-from synth.relational.layout import TableLayout, layouts, training_frame
+from synth.relational.layout import TableLayout, count_column, layouts, training_frame
+from synth.rules.select import rules_for
 from synth.sampling import sample_table
 from synth.schema import ColumnOverride, Kind, infer_schema
 
 LAYOUT_FILE = "relational.json"
+STEP_BUDGET = 600  # optimiser steps a table model gets unless the user sets its epochs
 SUPPORT_LEVELS = 48  # as EncodingConfig.max_exact: numbers with at most this many values are kept exact
 
 
@@ -46,6 +48,8 @@ class RelationalModel:
     constants: dict[str, dict[str, Any]] = field(default_factory=dict)
     reference: dict[str, pd.DataFrame] = field(default_factory=dict)
     support: dict[str, dict[str, list]] = field(default_factory=dict)
+    rules: bool = True
+    windows: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def fit(self, checked: Checked, progress: Callable[[str], None] | None = None) -> RelationalModel:
         """Learn every modelled table, parents first (see the module docstring)."""
@@ -63,29 +67,51 @@ class RelationalModel:
             self.constants[name] = {c: _scalar(frame[c].dropna().iloc[0]) for c in frame.columns
                                     if frame[c].nunique(dropna=False) == 1}  # fmt: skip
             frame = frame.drop(columns=list(self.constants[name]))
-            self.support[name] = _support(frame, layout.context_columns)
+            self.support[name] = _support(frame, layout.context_columns, set(_reference_keys(self, name)))
+            self.windows[name] = _window(frame, layout) if layout.context else {}
             model = registry.build(self.table_model, **self._table_params(len(frame)))
             model.fit(frame, self._schema(name, frame))
             self.models[name] = model
         return self
 
     def _table_params(self, rows: int) -> dict[str, Any]:
-        """The table model's parameters. A database holds many small tables, and the latent
-        proposal's fit is a fixed cost per table (``proposal_steps`` batches of 1,024 draws),
-        so unless the user set it, its steps scale with the table: one per 8 rows, 20 to 300.
+        """The table model's parameters, sized to each table unless the user set them.
+
+        A database holds tables of a few dozen rows beside tables of tens of thousands:
+
+        - ``batch_size``: one 32nd of the table, 64 to 1,024. With the single-table default
+          (1,024) a 500-row table gets one step an epoch, 40 in all, and learns little of how
+          its columns go together; 64-row batches give it seven steps an epoch;
+        - ``epochs``: as many as give :data:`STEP_BUDGET` steps, 10 to 40 (the single-table
+          default): the largest table (49,102 transactions, 48 steps an epoch) stops at 13;
+        - ``proposal_steps``: the latent proposal's fit is a fixed cost per table (batches of
+          1,024 draws), so its steps scale with the table: one per 8 rows, 20 to 300.
         """
-        if self.table_model != "vae" or "proposal_steps" in self.params:
+        if self.table_model != "vae":
             return dict(self.params)
-        return {**self.params, "proposal_steps": int(min(300, max(20, rows // 8)))}
+        batch = int(self.params.get("batch_size", min(1024, max(64, rows // 32))))
+        steps = max(1, rows // batch)
+        sized = {"batch_size": batch, "epochs": int(min(40, max(10, -(-STEP_BUDGET // steps)))),
+                 "proposal_steps": int(min(300, max(20, rows // 8)))}  # fmt: skip
+        return {**sized, **self.params}
 
     def _schema(self, name: str, frame: pd.DataFrame):
-        """Keys into reference tables are categories; no other column is an identifier here
-        (the table's own keys were taken out before).
+        """Keys into reference tables are categories; the other columns are inferred as in a
+        single table, so a national id or a counterparty's account number is regenerated, never
+        learned (the table's own keys were taken out before). The rules are mined on the whole training
+        frame, so a rule between a row and its parent's columns (a loan's date after its
+        account's opening date) is kept by the child's model like any rule within a table; a rule
+        among the parent's columns alone is the parent's to keep, and is left out.
         """
-        categories = set(_reference_keys(self, name))
-        overrides = {c: ColumnOverride(kind=Kind.CATEGORICAL if c in categories else None, pii="none")
-                     for c in frame.columns}  # fmt: skip
-        return infer_schema(frame, table=name, overrides=overrides)
+        overrides = {
+            c: ColumnOverride(kind=Kind.CATEGORICAL, pii="none") for c in _reference_keys(self, name)
+        }
+        schema = infer_schema(frame, table=name, overrides=overrides)
+        if not self.rules:
+            return schema
+        ruled = rules_for(frame, schema, where=f"table '{name}'")
+        own = set(frame.columns) - set(self.layout[name].context_columns)
+        return replace(ruled, rules=tuple(r for r in ruled.rules if own & set(r.columns)))
 
     def sample(self, scale: float = 1.0, seed: int = 0) -> dict[str, pd.DataFrame]:
         """Every table: reference tables as they are, modelled ones drawn with fresh keys."""
@@ -117,23 +143,54 @@ class RelationalModel:
             context = parent.loc[parent.index.repeat(per_parent)].reset_index(drop=True)
             modelled = {c.name for c in self.models[name].schema.modelled}
             given = [q for q in layout.context_columns if q in modelled]
-            conditions = pd.DataFrame({q: context[q.split(".", 1)[1]].to_numpy() for q in given})
-            conditions = _within_support(conditions, self.support.get(name, {}), rng)
+            parents = pd.DataFrame({q: context[q.split(".", 1)[1]].to_numpy() for q in given})
+            conditions = _within_support(parents, self.support.get(name, {}), rng)
             given = conditions if len(conditions.columns) else None
             frame = sample_table(self.models[name], n, seed=seed, conditions=given)
+            _shift_orders(frame, self.models[name].schema.rules, parents, conditions)
             frame[layout.context.column] = context[
                 self.keys.tables[layout.context.parent].primary_key
             ].to_numpy()
+            frame = _within_window(frame, self.windows.get(name, {}))
         for column, value in self.constants[name].items():
             frame[column] = value
         for link in layout.links:
+            if self._one_to_one(name, link):
+                drawn[link.parent] = self._resized(link.parent, len(frame), drawn[link.parent], seed, rng)
             parent = drawn[link.parent]
-            weights = _counts(parent, name, link.column).to_numpy(dtype=float) + 1e-9
-            chosen = rng.choice(len(parent), size=len(frame), p=weights / weights.sum())
-            frame[link.column] = parent[self.keys.tables[link.parent].primary_key].to_numpy()[chosen]
+            keys_of = parent[self.keys.tables[link.parent].primary_key].to_numpy()
+            frame[link.column] = _assign(
+                keys_of, _counts(parent, name, link.column).to_numpy(), len(frame), rng
+            )
         if keys.primary_key:
             frame[keys.primary_key] = _fresh(len(frame), self.dtypes[name][keys.primary_key], rng)
         return frame.reset_index(drop=True)
+
+    def _one_to_one(self, name: str, link) -> bool:
+        """Whether every real row of the link's parent has exactly one ``name`` row and nothing
+        else beneath it, and is drawn on its own (a client and its one disposition).
+        """
+        count = count_column(name, link)
+        only = [child for child, _ in self.keys.children(link.parent) if child in self.layout] == [name]
+        root = self.layout[link.parent].context is None
+        return only and root and self.constants[link.parent].get(count) == 1
+
+    def _resized(self, name: str, n: int, frame: pd.DataFrame, seed: int, rng) -> pd.DataFrame:
+        """``frame`` (a one-to-one parent) cut or grown to ``n`` rows, so that each drawn child
+        gets a parent of its own and no parent is left without its child.
+        """
+        primary = self.keys.tables[name].primary_key
+        frame = frame.drop(columns=[primary])
+        if len(frame) > n:
+            frame = frame.iloc[np.sort(rng.choice(len(frame), n, replace=False))]
+        elif len(frame) < n:
+            extra = sample_table(self.models[name], n - len(frame), seed=seed + 1_000)
+            for column, value in self.constants[name].items():
+                extra[column] = value
+            frame = pd.concat([frame, extra[frame.columns]], ignore_index=True)
+        frame = frame.reset_index(drop=True)
+        frame[primary] = _fresh(len(frame), self.dtypes[name][primary], rng)
+        return frame
 
     def save(self, directory: Path) -> Path:
         """Each table model in its own signed folder, the layout as JSON, reference tables as
@@ -146,7 +203,8 @@ class RelationalModel:
                 frame.to_parquet(staging / f"reference-{name}.parquet", index=False)
             header = {"table_model": self.table_model, "params": self.params, "rows": self.rows,
                       "keys": self.keys.model_dump(mode="json"), "dtypes": self.dtypes,
-                      "constants": self.constants, "support": self.support}  # fmt: skip
+                      "constants": self.constants, "support": self.support, "rules": self.rules,
+                      "windows": self.windows}  # fmt: skip
             (staging / LAYOUT_FILE).write_text(json.dumps(header, indent=2, default=str))
         return Path(directory)
 
@@ -158,7 +216,8 @@ class RelationalModel:
             raise ModelError(f"{directory}: not a saved relational model (no {LAYOUT_FILE})")
         header = json.loads((directory / LAYOUT_FILE).read_text())
         keys = Keys.model_validate(header["keys"])
-        fields = {k: header[k] for k in ("rows", "dtypes", "constants", "support")}
+        fields = {k: header[k] for k in ("rows", "dtypes", "constants", "support", "windows")}
+        fields["rules"] = header.get("rules", True)
         model = cls(header["table_model"], header["params"], keys, **fields)
         model.reference = {
             name: pd.read_parquet(directory / f"reference-{name}.parquet") for name in keys.reference
@@ -170,17 +229,37 @@ class RelationalModel:
 
 
 def _reference_keys(model: RelationalModel, name: str) -> list[str]:
-    table_keys = model.keys.tables.get(name)
-    return [
-        fk.column
-        for fk in (table_keys.foreign_keys if table_keys else ())
-        if fk.parent in model.keys.reference
-    ]
+    """The columns of ``name``'s training frame that are keys into reference tables: its own,
+    and its context parent's (``account.district_id`` in a loan's frame).
+    """
+
+    def lookups(table: str) -> list[str]:
+        table_keys = model.keys.tables.get(table)
+        foreign = table_keys.foreign_keys if table_keys else ()
+        return [fk.column for fk in foreign if fk.parent in model.keys.reference]
+
+    context = model.layout[name].context
+    inherited = [f"{context.parent}.{c}" for c in lookups(context.parent)] if context else []
+    return lookups(name) + [c for c in inherited if c in model.layout[name].context_columns]
 
 
 def _counts(parent: pd.DataFrame, child: str, column: str) -> pd.Series:
     counts = pd.to_numeric(parent[f"__n_{child}__{column}"], errors="coerce").fillna(0)
     return counts.round().clip(lower=0).astype("int64")
+
+
+def _assign(parents: np.ndarray, counts: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Parent keys for ``n`` rows of a linked (non-context) key, so that each parent gets as
+    many children as its drawn count says: one slot per expected child, shuffled. Rows beyond
+    the slots go to parents drawn in proportion to their counts; slots beyond the rows are left.
+    """
+    slots = np.repeat(parents, counts)
+    rng.shuffle(slots)
+    if len(slots) < n:
+        weights = counts.astype(float) + 1e-9
+        extra = parents[rng.choice(len(parents), size=n - len(slots), p=weights / weights.sum())]
+        slots = rng.permutation(np.concatenate([slots, extra]))
+    return slots[:n]
 
 
 def _fresh(n: int, dtype: str, rng: np.random.Generator) -> np.ndarray:
@@ -194,9 +273,10 @@ def _scalar(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _support(frame: pd.DataFrame, context_columns: list[str]) -> dict[str, list]:
+def _support(frame: pd.DataFrame, context_columns: list[str], categories: set[str]) -> dict[str, list]:
     """The values each context column took in training, where a child model only knows those:
-    every category, and numbers or dates with few distinct values (datetimes as ns integers).
+    every category (``categories`` names numeric ones, keys into reference tables), and numbers
+    or dates with few distinct values (datetimes as ns integers).
     Numbers with many values are binned by the table model, so any value is understood.
     """
     support = {}
@@ -207,9 +287,43 @@ def _support(frame: pd.DataFrame, context_columns: list[str]) -> dict[str, list]
         if pd.api.types.is_datetime64_any_dtype(values):
             values = values.astype("datetime64[ns]").astype("int64")
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if not numeric or values.nunique() <= SUPPORT_LEVELS:
+        if not numeric or c in categories or values.nunique() <= SUPPORT_LEVELS:
             support[c] = sorted(values.unique().tolist(), key=None if numeric else str)
     return support
+
+
+def _shift_orders(frame: pd.DataFrame, rules, parents: pd.DataFrame, conditions: pd.DataFrame) -> None:
+    """Where a parent's value was replaced by a seen one to condition on, a child column that an
+    order rule keeps above it (a transaction's date after its account's opening) keeps its
+    drawn gap above the parent's real value, so the rule holds against the parent as drawn.
+    """
+    for rule in (r for r in rules if r.kind == "order"):
+        low, high = rule.columns
+        if low not in parents.columns or high not in frame.columns:
+            continue
+        moved = (parents[low].notna() & (parents[low] != conditions[low])).to_numpy()
+        if moved.any():
+            shift = parents.loc[moved, low].to_numpy() - conditions.loc[moved, low].to_numpy()
+            frame.loc[moved, high] = frame.loc[moved, high].to_numpy() + shift
+
+
+def _window(frame: pd.DataFrame, layout: TableLayout) -> dict[str, str]:
+    """The last date of each of a child's own date columns: the real table ends there (Berka's
+    shared transactions are the first part of the table), and a child drawn a gap after a
+    late parent's date may fall past it.
+    """
+    own = [c for c in layout.attributes if c in frame and pd.api.types.is_datetime64_any_dtype(frame[c])]
+    return {c: str(frame[c].max()) for c in own if frame[c].notna().any()}
+
+
+def _within_window(frame: pd.DataFrame, window: dict[str, str]) -> pd.DataFrame:
+    """Drawn child rows dated past the real table's last date are dropped, as the real data
+    holds none (the sequence model drops events past its window likewise).
+    """
+    late = np.zeros(len(frame), dtype=bool)
+    for column, last in window.items():
+        late |= (frame[column] > pd.Timestamp(last)).to_numpy()
+    return frame.loc[~late].reset_index(drop=True) if late.any() else frame
 
 
 def _within_support(

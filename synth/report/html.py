@@ -74,6 +74,35 @@ def render(manifest: dict[str, Any], data: dict[str, Any], docs_base: str | None
     )
 
 
+def render_database(manifest: dict[str, Any], figures: dict[str, Any], docs_base: str | None = None) -> str:
+    """The report page of a ``relational`` run: verdicts, then per table its rows and scores,
+    per key its integrity and children-per-parent shape, the cross-table trends, privacy per
+    table and per entity, and validation (``templates/database.html.j2``).
+    """
+    validation = manifest.get("validation", {})
+    rows = manifest["rows"]
+    tables = [{"name": name, "train": rows.get(f"{name}: train", 0),
+               "synthetic": rows.get(f"{name}: synthetic", 0), **scores}
+              for name, scores in figures["tables"].items()]  # fmt: skip
+    shapes, cross = figures["children_shapes"], figures["cross_table_trends"]
+    keys = [{"key": key, "integrity": share, "shape": shapes.get(key), "cross": cross.get(key)}
+            for key, share in figures["integrity"].items()]  # fmt: skip
+    return render_page(
+        "database.html.j2",
+        name=manifest["job"]["name"],
+        run_id=manifest["run_id"],
+        model=manifest["model"]["name"],
+        seed=manifest["seed"],
+        verdicts=_verdicts(manifest),
+        quality=(manifest.get("quality") or {}).get("checks"),
+        tables=tables,
+        keys=keys,
+        privacy=_privacy(manifest.get("privacy")),
+        validations=_validations(validation, docs_base),
+        docs_index=_link(docs_base, validation.get("site")),
+    )
+
+
 def overall_score(fidelity: dict[str, Any]) -> float | None:
     """The mean of column shapes, pair trends and the detection score (those present)."""
     present = [float(fidelity[k]) for k in OVERALL if isinstance(fidelity.get(k), int | float)]
@@ -130,7 +159,9 @@ def _privacy(privacy: dict[str, Any] | None) -> dict[str, Any] | None:
     if not privacy:
         return None
     return {
-        "checks": [{**c, "meaning": MEANING.get(c["name"], "")} for c in privacy.get("checks", [])],
+        "checks": [
+            {**c, "meaning": MEANING.get(c["name"].split(": ")[-1], "")} for c in privacy.get("checks", [])
+        ],
         "copies_removed": privacy.get("copies_removed", 0),
         "rare_replaced": sum(privacy.get("rare_replaced", {}).values()),
     }

@@ -66,26 +66,11 @@ def test_fit_and_sample_a_database_into_one_parquet_file_per_table(monkeypatch, 
 def test_a_postgres_schema_into_another_with_keys_from_the_catalog(monkeypatch, capsys, tmp_path):
     """A database read from one PostgreSQL schema (keys from its catalog), learned, and drawn
     into another schema with its keys as constraints (.ci/run starts the server)."""
-    import os
-
-    from sqlalchemy import create_engine, text
-
-    from synth.relational.database import read_database, subset
+    from synth.relational.database import read_database
     from synth.relational.integrity import referential_integrity
-    from synth.relational.target import write_database
 
-    url = os.environ.get("SYNTH_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide SYNTH_TEST_POSTGRES_URL (.ci/run starts PostgreSQL)")
-        pytest.skip("no PostgreSQL server (set SYNTH_TEST_POSTGRES_URL)")
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        for schema in ("bank_in", "bank_out"):
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    engine.dispose()
-    real = subset(read_database(BERKA, BERKA / "keys.yaml"), ["district", "account", "loan", "order"])
-    write_database(real.tables, real.keys, url, "bank_in")
+    url = postgres_url()
+    real = bank_in_postgres(url, "bank_in", "bank_out")
     model = tmp_path / "model"
     code, _, err = synth(monkeypatch, capsys, "fit", url, "--model", "relational", "--schema", "bank_in",
                          "--epochs", "1", "--out", str(model))  # fmt: skip
@@ -99,3 +84,32 @@ def test_a_postgres_schema_into_another_with_keys_from_the_catalog(monkeypatch, 
         assert set(drawn.keys.tables[name].foreign_keys) == set(table.foreign_keys)
     assert set(referential_integrity(drawn.tables, drawn.keys).values()) == {1.0}
     assert "wrote 4 tables with their keys to postgresql://" in " ".join(printed.split())
+
+
+def postgres_url() -> str:
+    """The test server's URL, or a skip (a failure under CI, where .ci/run starts one)."""
+    import os
+
+    url = os.environ.get("SYNTH_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide SYNTH_TEST_POSTGRES_URL (.ci/run starts PostgreSQL)")
+        pytest.skip("no PostgreSQL server (set SYNTH_TEST_POSTGRES_URL)")
+    return url
+
+
+def bank_in_postgres(url: str, source: str, target: str):
+    """A four-table Berka subset written into schema ``source``, ``target`` dropped; returns it."""
+    from sqlalchemy import create_engine, text
+
+    from synth.relational.database import read_database, subset
+    from synth.relational.target import write_database
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for schema in (source, target):
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
+    real = subset(read_database(BERKA, BERKA / "keys.yaml"), ["district", "account", "loan", "order"])
+    write_database(real.tables, real.keys, url, source)
+    return real

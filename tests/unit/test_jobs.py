@@ -71,3 +71,35 @@ def test_credentials_from_the_environment(monkeypatch):
     monkeypatch.delenv("BANK_PASSWORD")
     with pytest.raises(InputError, match="environment variable BANK_PASSWORD is not set"):
         expand_credentials("postgresql://ann:${BANK_PASSWORD}@h/db")
+
+
+def test_the_relational_demo_job_loads_with_its_keys_beside_it():
+    from synth.cli.jobs import DEMO_JOB
+
+    job = load_job(DEMO_JOB.parent / "berka_relational.yaml")
+    assert job.type == "relational" and job.model.name == "vae"
+    assert job.relational.keys_file.endswith("data/berka/keys.yaml") and job.input.path.endswith("data/berka")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("type: relational\nmodel: tvae\n", "a relational job draws each table given its parent's row"),
+        ("type: relational\nmodel: vae\nvalidation: {suite: s}\n", "profiles a suite per table"),
+        ("model: vae\nrelational: {orphans: drop}\n", "only read by jobs of type relational"),
+        ("type: relational\nmodel: vae\nrelational: {orphans: lose}\n", "relational.orphans"),
+        ("type: relational\nmodel: vae\nrelational: {scale: 0}\n", "relational.scale"),
+    ],
+)
+def test_bad_relational_jobs_name_the_key(tmp_path, text, message):
+    with pytest.raises(JobError, match=message):
+        load_job(write(tmp_path, f"name: j\ninput: db\n{text}"))
+
+
+def test_a_relational_target_password_is_never_serialized():
+    from flows.relational import relational
+    from synth.jobs import parse_job
+
+    job = parse_job({"name": "j", "type": "relational", "input": "db", "model": "vae",
+                     "relational": {"target_url": "postgresql://ann:s3cret@db.example/copy"}})  # fmt: skip
+    assert "s3cret" not in json.dumps(relational.serialize_parameters({"job": job}))

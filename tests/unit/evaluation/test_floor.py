@@ -42,3 +42,15 @@ def test_tstr_lift_fails_a_copula_like_result_on_a_large_holdout():
 def test_auc_standard_error_shrinks_with_rows():
     assert auc_se(0.8, 1000, 1000) < auc_se(0.8, 50, 50) < auc_se(0.8, 5, 5)
     assert tstr_lift(0.5, 0.9) == 0.0 and tstr_lift(0.9, 0.9) == 1.0
+
+
+def test_missing_is_one_category_whether_read_as_nan_or_drawn_as_none():
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    values = rng.choice(["a", "b", None], 600)
+    real = pd.DataFrame({"bank": pd.Series(values, dtype=object).fillna(np.nan)})
+    drawn = pd.DataFrame({"bank": pd.Series(rng.choice(["a", "b", None], 600), dtype=object)})
+    assert real["bank"].isna().any() and drawn["bank"].map(lambda v: v is None).any()
+    assert detection_score(real, drawn, ["bank"], seed=0) > 0.8

@@ -50,3 +50,19 @@ def test_json_round_trip_and_unknown_values(adult, adult_schema):
     _, income = code.column("income")
     with pytest.raises(ModelError, match="'income' has values not seen in training"):
         income.encode(pd.Series(["lots"]))
+
+
+def test_a_value_few_rows_share_gets_no_token_and_the_grid_stays_coarse():
+    from synth.models.encoding import EncodingConfig, fit_column
+    from synth.schema import Column, Kind
+
+    column = Column("issued", Kind.INTEGER, "int64")
+    shared = pd.Series([1] * 10 + [2] * 10 + [3, 4, 5])  # 23 rows, 5 values: 4.6 rows a value
+    code = fit_column(shared, column, EncodingConfig(mass_share=0.1))
+    assert sorted(code.levels) == [1.0, 2.0] and code.n_bins == 1  # the rare ones binned together
+    assert sorted(fit_column(shared, column, EncodingConfig(min_level_rows=4)).levels) == [1, 2, 3, 4, 5]
+    unique = pd.Series(np.arange(28) * 7)  # 28 rows, 28 values (a small table's dates)
+    code = fit_column(unique, column, EncodingConfig())
+    assert code.levels == [] and (code.n_bins * code.per_bin) <= len(unique) // 4
+    drawn = code.decode(np.zeros(2000, dtype=np.int64) + code.n_exact, np.random.default_rng(0))
+    assert set(drawn.dropna()) - set(unique)  # values between the real ones, not only copies

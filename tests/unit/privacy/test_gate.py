@@ -129,3 +129,13 @@ def test_the_older_attack_rules_remain_selectable():
     many = AttackRisk("linkability", 0.05, 0.0, 0.2, attack_rate=0.3, baseline_rate=0.1, attacks=1000)
     check = _attack_check(many, PrivacyConfig(attack_bound="auto"))
     assert not check.passed and check.figure == 0.2 and "estimate" not in check.detail
+
+
+def test_an_attacks_evidence_widens_to_the_holdouts_entities():
+    from synth.privacy.attacks import AttackRisk
+    from synth.privacy.gate import _per_entity
+
+    risk = AttackRisk("attribute_inference", 0.20, 0.10, 0.30, attacks=400, evidence_low=0.12)
+    assert _per_entity(risk, None) is risk and _per_entity(risk, 1000) is risk
+    wide = _per_entity(risk, 25)  # 400 attacks on the rows of 25 accounts
+    assert wide.evidence_low < 0 < risk.evidence_low and wide.risk == risk.risk

@@ -107,3 +107,11 @@ def test_a_hostile_column_name_is_escaped_in_the_data_docs(adult, tmp_path):
     assert any("&lt;script&gt;" in page for page in pages)
     assert [o.column for o in result.failed] == ["age"]
     assert hostile in [o.column for o in result.outcomes]
+
+
+def test_the_null_share_slack_widens_on_small_tables():
+    from synth.validation.suites import null_slack
+
+    assert null_slack(0.23, 50_000) == 0.05
+    assert 0.08 < null_slack(0.23, 233) < 0.09  # three standard errors of 233 rows
+    assert null_slack(0.0, 10) == 0.05
