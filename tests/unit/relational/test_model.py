@@ -96,3 +96,31 @@ def test_rows_past_the_window_are_dropped_and_gaps_follow_the_parents_real_date(
     drawn = pd.DataFrame({"date": pd.to_datetime(["1993-03-10", "1993-04-10"])})
     _shift_orders(drawn, (rule,), parents, seen)
     assert drawn["date"].tolist() == [pd.Timestamp("1993-03-10"), pd.Timestamp("1993-05-10")]
+
+
+def test_two_keys_into_one_parent_are_both_kept_and_counted():
+    from synth.relational.database import Database
+    from synth.relational.keys import ForeignKey, Keys, TableKeys
+
+    rng = np.random.default_rng(0)
+    accounts = pd.DataFrame({"account_id": range(1, 121), "kind": rng.choice(["retail", "firm"], 120)})
+    ends = {"from_account": rng.integers(1, 121, 400), "to_account": rng.integers(1, 121, 400)}
+    transfers = pd.DataFrame({"transfer_id": range(1, 401), **ends, "amount": rng.gamma(2, 500, 400)})
+    keys = Keys(tables={
+        "account": TableKeys(primary_key="account_id"),
+        "transfer": TableKeys(primary_key="transfer_id", foreign_keys=(
+            ForeignKey(column="from_account", references="account.account_id"),
+            ForeignKey(column="to_account", references="account.account_id"))),
+    })  # fmt: skip
+    database = Database({"account": accounts, "transfer": transfers}, keys, "toy", "file")
+    model = RelationalModel("vae", {**TINY_VAE, "proposal_steps": 0}).fit(check_database(database))
+    assert model.layout["transfer"].context.column == "from_account"
+    assert [fk.column for fk in model.layout["transfer"].links] == ["to_account"]
+    drawn = model.sample(seed=0)
+    assert referential_integrity(drawn, keys) == {
+        k: 1.0 for k in referential_integrity(database.tables, keys)
+    }
+    assert set(cardinality_shapes(database.tables, drawn, keys)) == {
+        "transfer.from_account",
+        "transfer.to_account",
+    }
