@@ -150,8 +150,7 @@ def _remove_copies(
     removed: dict[str, int] = {}
     doomed: set[int] = set()
     for name, layout in model.layout.items():
-        columns = [c.name for c in _own_schema(model, name).modelled]
-        if len(columns) < 2:
+        if len(_own_schema(model, name).modelled) < 2:
             continue
         columns = [c.name for c in model.models[name].schema.modelled]
         copies = unique_copy_mask(

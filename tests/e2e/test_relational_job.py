@@ -50,8 +50,7 @@ def test_a_database_job_runs_every_stage_and_writes_each_table(
     checks = {c["name"] for c in manifest["privacy"]["checks"]}
     assert {"trans: copies", "account entities: dcr_share", "keys"} <= checks
     assert manifest["validation"]["input"]["success"]
-    assert any(o["expectation"] for o in manifest["validation"]["output"].get("failed", [])) or manifest[
-        "validation"]["output"]["success"]  # fmt: skip
+    assert manifest["validation"]["output"]["evaluated"] >= 15  # suites, rules, one per key (15 keys)
     assert manifest["rows"]["account: train"] + manifest["rows"]["account: holdout"] == 200
     report = (run / "report.html").read_text()
     assert "Keys" in report and "cross-table trends" in report and "http" not in report.split("<body")[1]
