@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from synth.bench.machine import machine_summary
+from synth.errors import InputError
 from synth.evaluation.detection import detection_rows, detection_score
 from synth.evaluation.floor import quality_checks
 from synth.evaluation.utility import positive_label, tstr_auc
@@ -104,7 +105,7 @@ def load_table(name: str) -> tuple[pd.DataFrame, str | None]:
     if name in SHARED:
         file, target = SHARED[name]
         return read(shared_folder() / file).frame, target
-    raise ValueError(f"unknown table '{name}'; choose from {', '.join([*BUNDLED, *SHARED])}")
+    raise InputError(f"unknown table '{name}'; choose from {', '.join([*BUNDLED, *SHARED])}")
 
 
 def run_false_alarms(names: list[str], *, draws: int = 20, progress: Progress | None = None) -> FalseAlarms:

@@ -124,7 +124,7 @@ def _values(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
 
 def _range(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
     values = _number(frame[rule.columns[0]])
-    low, high = rule.params["bounds"]
+    low, high = (np.nan if bound is None else bound for bound in rule.params["bounds"])
     with np.errstate(invalid="ignore"):
         return (values < low) | (values > high)
 

@@ -3,7 +3,8 @@
 A rule is mined only where the data gives evidence for it, so that it is structure of the
 table and not noise of the sample: a dependency needs groups of at least :data:`MIN_GROUP`
 rows on average; a forbidden cell needs independence to expect at least
-:data:`MIN_EXPECTED` rows there; an order needs independence to expect that many violations.
+:data:`MIN_EXPECTED` rows there; an order needs independence to expect
+:data:`MIN_EXPECTED_ORDER` violations.
 Near-rules (a few real exceptions, at most :data:`MAX_EXCEPTION_SHARE` of rows and a
 twentieth of what independence expects) carry their real rate as ``tolerance``.
 """
@@ -19,7 +20,8 @@ from synth.schema import Column, Kind, Rule, Schema
 
 MIN_GROUP = 5
 MAX_SINGLETON_SHARE = 0.02
-MIN_EXPECTED = 10.0
+MIN_EXPECTED = 80.0  # at most 4 % of what independence expects, at 95 % (docs/rules.md)
+MIN_EXPECTED_ORDER = 10.0
 MAX_EXCEPTION_SHARE = 0.0002
 EXCEPTION_FACTOR = 200.0
 MAX_COMBINATIONS = 1000  # and at most one per ten training rows
@@ -45,7 +47,7 @@ def mine_rules(train: pd.DataFrame, schema: Schema) -> tuple[Rule, ...]:
     rules += _null_patterns(train, columns)
     rules += _value_sets(train, [c for c in columns if c.kind in (Kind.NUMERIC, Kind.INTEGER)], derived)
     rules += [Rule("integer", (c.name,)) for c in columns if c.kind is Kind.INTEGER]
-    rules += [Rule("range", (c.name,), {"bounds": list(c.bounds)}) for c in columns if c.bounds]
+    rules += _ranges(train, [c for c in columns if c.bounds])
     return tuple(rules)
 
 
@@ -190,7 +192,7 @@ def _orders(train: pd.DataFrame, columns: list[Column]) -> list[Rule]:
         sorted_high = np.sort(high[both])
         chance = np.searchsorted(sorted_high, low[both], side="left").mean() / len(sorted_high)
         expected = chance * both.sum()
-        if expected < MIN_EXPECTED or broken * EXCEPTION_FACTOR > expected:
+        if expected < MIN_EXPECTED_ORDER or broken * EXCEPTION_FACTOR > expected:
             continue
         rules.append(Rule("order", (a.name, b.name), {}, tolerance=broken / n))
     return rules
@@ -259,6 +261,23 @@ def _null_patterns(train: pd.DataFrame, columns: list[Column]) -> list[Rule]:
                     rules.append(Rule("nulls", (a.name, b.name), {"value": plain(seen[0])}))
                     explained.add(b.name)
                     break
+    return rules
+
+
+def _ranges(train: pd.DataFrame, columns: list[Column]) -> list[Rule]:
+    """The schema's widened bounds, on the sides the data shows: an extreme that
+    :data:`MIN_GROUP` rows share (a capped gain of 99,999), or a non-negative column's floor of 0.
+    The lone maximum of a long tail (a weight, a balance) is no bound: unseen rows pass it.
+    """
+    rules = []
+    for column in columns:
+        values = train[column.name].dropna()
+        low, high = column.bounds
+        low_shown = low == 0 or int((values == values.min()).sum()) >= MIN_GROUP
+        high_shown = int((values == values.max()).sum()) >= MIN_GROUP
+        if low_shown or high_shown:
+            bounds = [low if low_shown else None, high if high_shown else None]
+            rules.append(Rule("range", (column.name,), {"bounds": bounds}))
     return rules
 
 

@@ -86,6 +86,17 @@ def test_false_alarm_study_passes_honest_rows_and_catches_planted_leaks(tmp_path
     assert "| berka-accounts |" in out
 
 
+def test_rules_bench_holds_unseen_rows_to_the_mined_rules(tmp_path, monkeypatch, capsys):
+    args = ("bench", "rules", "--data")
+    code, out, err = synth(monkeypatch, capsys, *args, "berka-loans", "--out", str(tmp_path))
+    assert code == 0, err
+    (table,) = json.loads((tmp_path / "bench-rules.json").read_text())["tables"]
+    assert table["table"] == "berka-loans" and table["holdout"]["rows"] == 136
+    assert "| berka-loans | 546 |" in out
+    code, _, err = synth(monkeypatch, capsys, *args, "nope", "--out", str(tmp_path / "x"))
+    assert code == 2 and "unknown table 'nope'" in err and "Traceback" not in err
+
+
 def test_privacy_bench_times_the_whole_gate(tmp_path, monkeypatch, capsys):
     code, out, err = synth(
         monkeypatch,

@@ -43,6 +43,9 @@ def test_adult_one_to_one_map_forbidden_pairs_and_null_pattern(adult_rules):
     assert "nulls: occupation missing exactly when workclass is" in names
     assert {"integer: age", "range: age"} <= names
     assert not any(violations(train, rules).values())
+    bounds = {r.columns[0]: r.params["bounds"] for r in rules if r.kind == "range"}
+    assert bounds["capital-gain"][1] is not None  # 99,999: a cap many rows share
+    assert bounds["fnlwgt"] == [0, None]  # a long tail's lone maximum is no bound; 0 is its floor
 
 
 def test_berka_loans_district_combinations_order_identity_and_value_sets(loan_rules):
