@@ -131,7 +131,9 @@ class BenchResult:
                 f"`{conditional['column']}` with {conditional['prevalence']:.2%} prevalence: "
                 f"{conditional['conditional_rows_per_second']:,.0f} rows/s vs "
                 f"{conditional['unconditional_rows_per_second']:,.0f} unconditional "
-                f"(x{conditional['slowdown']:.2f}).",
+                f"(x{conditional['slowdown']:.2f}); the first conditional draw of a fitted model "
+                f"(it fits the latent proposal) took {conditional.get('first_conditional_seconds', 0):.1f} "
+                "s.",
             ]
         lines += [
             "",

@@ -3,6 +3,6 @@ found by name), and prints. ``jobs``: run, augment, simulate, serve; ``models``:
 ``checks``: privacy, expect, validate, report; ``bench``: the benchmarks.
 """
 
-from synth.cli.main import app, main
+from synth.cli.main import app, entry, main
 
-__all__ = ["app", "main"]
+__all__ = ["app", "entry", "main"]

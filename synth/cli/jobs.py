@@ -11,6 +11,7 @@ import typer
 
 from synth.cli.app import app
 from synth.cli.console import out, positive, progress_bar, quiet_prefect_tracebacks
+from synth.cli.prefect_server import TemporaryServer
 from synth.cli.summary import print_summary
 from synth.errors import JobError
 from synth.limits import check_seed
@@ -18,6 +19,8 @@ from synth.pipeline.flows import flow
 from synth.resources import bundled
 
 DEMO_JOB = bundled("data", "jobs", "adult.yaml")
+RUN_PRELOAD = ("torch", "great_expectations", "synth.privacy.gate", "synth.evaluation.detection")
+"""What every run imports: loaded while Prefect's temporary server starts."""
 
 
 @app.command()
@@ -28,7 +31,9 @@ def run(
     from synth.jobs import load_job
 
     job = load_job(job_file or DEMO_JOB)
+    server = TemporaryServer().start()  # once the job is known good: no server for a bad one
     run_flow = flow(job.type)
+    server.wait(preload=RUN_PRELOAD)
     quiet_prefect_tracebacks()
     with progress_bar() as progress:
         result = run_flow(job, progress=progress)
@@ -74,7 +79,9 @@ def augment(
             "lift": report is not None, "seeds": seeds}  # fmt: skip
     source_spec = {"path": source, "table": table, "query": query}
     job = augment_job(source_spec, spec, model, epochs, seed, suite, attack_risk_max, output=str(runs))
+    server = TemporaryServer().start()
     run_flow = flow("augment")
+    server.wait(preload=RUN_PRELOAD)
     quiet_prefect_tracebacks()
     with progress_bar() as progress:
         result = run_flow(job, progress=progress)

@@ -119,7 +119,7 @@ def fit_proposal(
     lr: float = 3e-3,
     progress=None,
 ) -> float:
-    """Fit ``proposal`` by maximum likelihood on fresh (z, row) pairs from ``draw_pairs(n)``,
+    """Fit ``proposal`` by maximum likelihood on (z, row) pairs from ``draw_pairs(n)``,
     each row showing a random subset of its columns (subset sizes skewed small, as conditions
     usually fix one to three columns). Returns the last step's loss (nats per row).
     ``progress`` (a ``(stage, done, total)`` callback) hears of every step as stage "proposal".

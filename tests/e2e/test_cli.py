@@ -228,9 +228,13 @@ def test_unknown_column_in_job(adult_csv, tmp_path, monkeypatch, capsys, prefect
     assert not any((tmp_path / "out").rglob("*.parquet"))
 
 
-def test_installed_entry_point_runs():
+def test_installed_entry_point_runs_and_exits_with_its_code_and_all_its_output(tmp_path):
     done = subprocess.run(["synth", "--help"], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and "fit" in done.stdout
+    assert done.returncode == 0 and "fit" in done.stdout and done.stdout.rstrip().endswith("╯")
+    missing = tmp_path / "missing.csv"
+    args = ["synth", "fit", str(missing), "--model", "vae", "--out", str(tmp_path / "m")]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "missing.csv" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_usage_errors_are_one_line(monkeypatch, capsys):

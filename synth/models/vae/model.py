@@ -1,9 +1,9 @@
 """``--model vae``: the pipeline's own synthesizer behind the table protocol.
 
-Fit encodes the table once into tokens on the device, trains the network
-(``synth.models.vae.training``) and fits the latent proposal that conditional sampling uses;
-sample draws latents and decodes tokens (``synth.models.vae.sampling``); a saved model is plain
-weights and JSON, never pickled code.
+Fit encodes the table once into tokens on the device and trains the network
+(``synth.models.vae.training``); the latent proposal that conditional sampling uses is fitted at
+the first conditional draw. Sample draws latents and decodes tokens
+(``synth.models.vae.sampling``). A saved model is plain weights and JSON, never pickled code.
 """
 
 from __future__ import annotations
@@ -72,12 +72,7 @@ class VAEModel:
             self.net = TabularVAE(self.code.vocab_sizes, cfg).to(device)
             trainer = training.train if cfg.dp_epsilon is None else training.train_private
             self.history = trainer(self.net, tokens, cfg, progress)
-            self.proposal = None
-            if cfg.proposal_steps:
-                net = self._inference_net(device)
-                self.proposal, self.history["proposal_loss"] = sampling.fit_latent_proposal(
-                    cfg, net, self.code, progress
-                )
+        self.proposal = None  # fitted at the first conditional draw: see _fit_proposal
         self.history["fit_seconds"] = time.perf_counter() - started
 
     def sample(
@@ -101,6 +96,8 @@ class VAEModel:
         if fixed_tokens:  # each row weighs condition_draws latents: keep the working set as large
             batch = max(1024, min(batch, batch * 4 // self.config.condition_draws))
         net = self._inference_net(device)
+        if fixed_tokens and self.proposal is None and self.config.proposal_steps:
+            self._fit_proposal(device, progress)
         tables = forbidden_tables(self.schema.rules, self.code, device)
         parts = []
         for start in range(0, n, batch):
@@ -116,6 +113,17 @@ class VAEModel:
         for name, values in fixed_values.items():
             frame[name] = values
         return self.schema.conform(frame, modelled_only=True)  # the input's dtypes: ints stay ints
+
+    def _fit_proposal(self, device: torch.device, progress: Progress | None) -> None:
+        """The latent proposal, fitted when a conditional draw first needs it, from the network
+        and the seed alone (so a loaded model fits the same one): unconditional draws, most of
+        them, never pay for it.
+        """
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(self.config.seed + 1)
+            self.proposal, self.history["proposal_loss"] = sampling.fit_latent_proposal(
+                self.config, self._inference_net(device), self.code, progress
+            )
 
     def _inference_net(self, device: torch.device) -> TabularVAE:
         """The network sampling runs: a bf16 copy where bf16 is the precision (one cast, not one
@@ -149,13 +157,11 @@ class VAEModel:
         model.net = TabularVAE(model.code.vocab_sizes, model.config)
         _load_state(model.net, directory / WEIGHTS_FILE, "its weights do not fit")
         model.net.to(model._device())
-        if model.config.proposal_steps:
+        if model.config.proposal_steps and (directory / PROPOSAL_FILE).exists():
             model.proposal = LatentProposal(
                 model.code.vocab_sizes, model.config.d_model, model.config.d_latent
             )
-            _load_state(
-                model.proposal, directory / PROPOSAL_FILE, "its latent proposal is missing or does not fit"
-            )
+            _load_state(model.proposal, directory / PROPOSAL_FILE, "its latent proposal does not fit")
             model.proposal.to(model._device()).eval()
         return model
 

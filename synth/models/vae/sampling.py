@@ -20,6 +20,8 @@ from synth.models.vae.network import TabularVAE, gumbel_argmax
 from synth.progress import Progress
 
 ORDERS_PER_BATCH = 16  # random column orders per sampling batch (see decode)
+PROPOSAL_BATCH = 1024
+PROPOSAL_POOL = 32_768  # the model's draws the proposal learns from, reused across its steps
 
 
 @torch.no_grad()
@@ -120,16 +122,27 @@ def fit_latent_proposal(
 ) -> tuple[LatentProposal, float]:
     """The latent proposal of conditional sampling, fitted on the model's own draws (no real rows:
     see ``synth.models.proposal``); returns it with its final loss.
+
+    The draws are made once, at most :data:`PROPOSAL_POOL` of them, and each step resamples its
+    batch from them: decoding a fresh batch for each of 300 steps was the fit's fixed cost, as
+    large as training the VAE on a small table (docs/benchmarks.md).
     """
     device = next(net.parameters()).device
     columns = list(range(len(code.columns)))
     generator = torch.Generator().manual_seed(cfg.seed + 1)
+    size = min(PROPOSAL_POOL, cfg.proposal_steps * PROPOSAL_BATCH)
+    with torch.no_grad():
+        z = net.sample_prior(size, generator)  # (P, L)
+        tokens = torch.cat(
+            [decode(cfg, net, part, [], columns, {}, generator) for part in z.split(16_384)]
+        )  # (P, C)
+    z = z.float()
 
-    @torch.no_grad()
     def draw_pairs(n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        z = net.sample_prior(n, generator)
-        return z.float(), decode(cfg, net, z, [], columns, {}, generator)
+        pick = torch.randint(size, (n,), generator=generator).to(device)
+        return z[pick], tokens[pick]
 
     proposal = LatentProposal(code.vocab_sizes, cfg.d_model, cfg.d_latent).to(device)
-    loss = fit_proposal(proposal, draw_pairs, cfg.proposal_steps, 1024, generator, progress=progress)
+    steps = cfg.proposal_steps
+    loss = fit_proposal(proposal, draw_pairs, steps, PROPOSAL_BATCH, generator, progress=progress)
     return proposal, loss

@@ -62,12 +62,28 @@ def test_weights_of_another_network_are_one_clear_error(fitted, tmp_path):
         load(tmp_path / "m")
 
 
-def test_a_missing_latent_proposal_is_one_clear_error(fitted, tmp_path):
+def test_the_latent_proposal_is_fitted_at_the_first_conditional_draw(fitted, tmp_path):
     model, _ = fitted
+    rich = {"income": ">50K"}
+    expected = model.sample(100, rich, seed=4)
+    assert model.inner.proposal is not None and "proposal_loss" in model.inner.history
     save(model, tmp_path / "m")
-    (tmp_path / "m" / "proposal.pt").unlink()  # as saved before conditional sampling had one
+    (tmp_path / "m" / "proposal.pt").unlink()  # as saved before any conditional draw
     integrity.sign(tmp_path / "m")
-    with pytest.raises(ModelError, match="latent proposal is missing"):
+    again = load(tmp_path / "m")
+    assert again.inner.proposal is None
+    pd.testing.assert_frame_equal(again.sample(100, rich, seed=4), expected)  # the same proposal
+
+
+def test_a_latent_proposal_of_another_network_is_one_clear_error(fitted, tmp_path):
+    model, _ = fitted
+    model.sample(10, {"income": ">50K"}, seed=0)
+    save(model, tmp_path / "m")
+    state = torch.load(tmp_path / "m" / "proposal.pt", weights_only=True)
+    del state["embed.weight"]
+    torch.save(state, tmp_path / "m" / "proposal.pt")
+    integrity.sign(tmp_path / "m")
+    with pytest.raises(ModelError, match="latent proposal does not fit"):
         load(tmp_path / "m")
 
 
@@ -90,12 +106,14 @@ def test_conditioned_latents_follow_the_conditions(fitted, mixed_table):
     model, _ = fitted
     vae = model.inner
     real = mixed_table.loc[mixed_table["income"] == ">50K", "marital-status"].eq("Married-civ-spouse").mean()
-    proposal, default, share = vae.proposal, vae.config.condition_draws, {}
+    model.sample(10, {"income": ">50K"}, seed=0)  # fits the proposal
+    proposal, default, steps, share = vae.proposal, vae.config.condition_draws, vae.config.proposal_steps, {}
     for name, draws, with_proposal in (("prior", 1, False), ("resampled", 16, False), ("proposal", 1, True)):
         vae.config.condition_draws, vae.proposal = draws, proposal if with_proposal else None
+        vae.config.proposal_steps = steps if with_proposal else 0
         rich = model.sample(3000, {"income": ">50K"}, seed=0)
         share[name] = rich["marital-status"].eq("Married-civ-spouse").mean()
-    vae.config.condition_draws, vae.proposal = default, proposal
+    vae.config.condition_draws, vae.proposal, vae.config.proposal_steps = default, proposal, steps
     assert abs(share["resampled"] - real) < abs(share["prior"] - real) - 0.03
     assert abs(share["proposal"] - real) < abs(share["prior"] - real) - 0.03
     again = [model.sample(500, {"income": ">50K"}, seed=3) for _ in range(2)]

@@ -2,9 +2,10 @@
 table, and stay quiet on real rows the model never saw.
 """
 
+import numpy as np
 import pytest
 
-from synth.privacy.attacks import anonymeter_risks, linkability_neighbors
+from synth.privacy.attacks import anonymeter_risks, cache_compiled_neighbours, linkability_neighbors
 from synth.schema import infer_schema
 
 
@@ -66,3 +67,17 @@ def test_the_same_seed_gives_the_same_risks_in_a_new_process():
         for _ in range(3)
     }
     assert len(runs) == 1, runs
+
+
+def test_the_neighbour_search_is_compiled_with_a_cache_and_finds_the_same_neighbours():
+    import anonymeter.evaluators  # noqa: F401
+    from anonymeter.neighbors import mixed_types_kneighbors as knn
+
+    rng = np.random.default_rng(0)
+    candidates, queries = rng.random((40, 3)), rng.random((6, 3))
+    original = knn._nearest_neighbors
+    cache_compiled_neighbours()
+    cached = knn._nearest_neighbors
+    assert cached._synth_cached and cached.py_func is original.py_func
+    expected = original.py_func(queries, candidates, 1, 2)
+    np.testing.assert_array_equal(cached(queries, candidates, 1, 2)[0], expected[0])
