@@ -47,6 +47,8 @@ def holds_share(frame: pd.DataFrame, rules: Iterable[Rule], *, real: bool = True
 def keys(values: pd.Series) -> pd.Series:
     """Values as hashable keys, missing values as one sentinel (maps and combinations)."""
     out = values.astype(object).where(values.notna(), _NULL)
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return out  # Python scalars already: no per-value call
     return out.map(lambda v: v.item() if isinstance(v, np.generic) else v)
 
 

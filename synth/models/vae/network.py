@@ -180,7 +180,7 @@ class TabularVAE(nn.Module):
                 logits = self._next_logits(h, decoded, col, first=step == 0)
                 if tables:
                     logits = mask_logits(logits, col, out, order[:step], tables)
-                token = gumbel_argmax(logits, generator)
+                token = draw_categorical(logits, generator)
             out[:, col] = token
             decoded[:, col] = self.dec_embed(token + self.offsets[col])
         return out
@@ -214,7 +214,7 @@ class TabularVAE(nn.Module):
             logits = self._grouped_logits(h, decoded, cols, head, first=not first and step == 0)
             if tables:
                 logits = mask_grouped(logits, cols, grouped_out, done, tables)
-            token = gumbel_argmax(logits, generator)  # (G, R)
+            token = draw_categorical(logits, generator)  # (G, R)
             grouped_out[groups, :, cols] = token
             done[groups, cols] = True
             decoded[groups, :, cols] = self.dec_embed(token + self.offsets[cols][:, None])
@@ -281,7 +281,12 @@ class TabularVAE(nn.Module):
         return self.column_logits(self.norm(y), col).float()  # (n, vocab of col)
 
 
-def gumbel_argmax(logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """One draw per row from softmax(logits) (the Gumbel-max trick), along the last axis."""
-    uniform = torch.rand(logits.shape, generator=generator).to(logits.device)
-    return (logits - torch.log(-torch.log(uniform.clamp_min(1e-20)))).argmax(-1)
+def draw_categorical(logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """One draw per row from softmax(logits), along the last axis, by the inverse of its CDF.
+
+    One uniform number per row, where the Gumbel-max trick needs one per value and two
+    logarithms of each: on 2 CPU cores those were a sixth of decoding a row.
+    """
+    cdf = torch.softmax(logits.float(), -1).cumsum(-1)  # (..., V)
+    uniform = torch.rand((*logits.shape[:-1], 1), generator=generator).to(logits.device)
+    return torch.searchsorted(cdf, uniform * cdf[..., -1:], right=True).squeeze(-1)

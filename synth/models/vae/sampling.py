@@ -16,7 +16,7 @@ from synth.models.base import Conditions
 from synth.models.encoding import TableCode
 from synth.models.proposal import LatentProposal, fit_proposal, mixture_log_prob
 from synth.models.vae.config import VAEConfig
-from synth.models.vae.network import TabularVAE, gumbel_argmax
+from synth.models.vae.network import TabularVAE, draw_categorical
 from synth.progress import Progress
 
 ORDERS_PER_BATCH = 16  # random column orders per sampling batch (see decode)
@@ -95,7 +95,7 @@ def latents(
         log_q = torch.logaddexp(log_p + math.log(max(1 - share, 1e-12)), log_r + math.log(max(share, 1e-12)))
         log_ratio = log_p - log_q
     log_w = net.fixed_log_prob(z, {c: t.repeat(k) for c, t in fixed.items()}) + log_ratio
-    pick = gumbel_argmax(log_w.view(k, n).T, generator)  # (n,)
+    pick = draw_categorical(log_w.view(k, n).T, generator)  # (n,)
     return z.view(k, n, -1)[pick, torch.arange(n, device=z.device)]
 
 

@@ -265,3 +265,15 @@ def test_early_stopping_needs_enough_validation_rows(adult, adult_schema):
     large = build("vae", **{**TINY_VAE, "epochs": 1})
     large.fit(adult.head(1000), adult_schema)
     assert large.history["validation_rows"] == 50
+
+
+def test_a_categorical_draw_follows_the_softmax_and_never_draws_a_masked_value():
+    from synth.models.vae.network import draw_categorical
+
+    never = float("-inf")
+    logits = torch.tensor([[0.0, 1.0, 2.0, never], [never, 0.0, never, never]])
+    generator = torch.Generator().manual_seed(0)
+    draws = draw_categorical(logits.expand(20_000, 2, 4), generator)  # (20000, 2)
+    shares = torch.bincount(draws[:, 0], minlength=4).float() / 20_000
+    assert torch.allclose(shares, torch.softmax(logits[0], 0), atol=0.015) and shares[3] == 0
+    assert (draws[:, 1] == 1).all()
