@@ -34,10 +34,21 @@ def run(
     server = TemporaryServer().start()  # once the job is known good: no server for a bad one
     run_flow = flow(job.type)
     server.wait(preload=RUN_PRELOAD)
+    _compile_ahead(job)
     quiet_prefect_tracebacks()
     with progress_bar() as progress:
         result = run_flow(job, progress=progress)
     print_summary(result)
+
+
+def _compile_ahead(job) -> None:
+    """The gate's attacks need compiled code that the first run after an install compiles: do it
+    beside the run's first stages (see ``synth.privacy.attacks``).
+    """
+    if job.privacy.attacks:
+        from synth.privacy.attacks import compile_neighbours_in_background
+
+        compile_neighbours_in_background()
 
 
 @app.command()
@@ -82,6 +93,7 @@ def augment(
     server = TemporaryServer().start()
     run_flow = flow("augment")
     server.wait(preload=RUN_PRELOAD)
+    _compile_ahead(job)
     quiet_prefect_tracebacks()
     with progress_bar() as progress:
         result = run_flow(job, progress=progress)
