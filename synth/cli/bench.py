@@ -82,7 +82,7 @@ def rules_bench(
     data: Annotated[
         str,
         typer.Option(help="Comma-separated tables: adult-sample, berka-loans, adult, ..."),
-    ] = "adult-sample,berka-loans,berka-accounts,adult",
+    ] = "adult-sample,berka-loans,berka-accounts",
     out_dir: OutDir = Path("bench"),
 ) -> None:
     """Mined rules on real unseen rows: the holdout, and a sample's source beyond it; mining time."""
