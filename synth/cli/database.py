@@ -54,6 +54,8 @@ def keys(
         ]
         lost = [f"{n:,}" for key, n in checked.orphans.items() if key.split(".")[0] == name]
         reference = " (reference)" if name in database.keys.reference else ""
+        if table_keys and isinstance(table_keys.order_by, str):
+            reference = f" (history by {table_keys.order_by})"
         table.add_row(f"{name}{reference}", f"{len(database.tables[name]):,}",
                       (table_keys.primary_key if table_keys else None) or "-", "\n".join(foreign) or "-",
                       ", ".join(lost) or "0")  # fmt: skip

@@ -3,14 +3,17 @@
 A primary key is a unique, complete column named ``id`` or ``<table>_id``; a foreign key is a
 column named like another table's primary key whose values all appear there. Names must fit as
 well as values, so a count column that happens to fall inside an id range is not taken for a
-key. The result is reported for the user to confirm (and to save as a keys file).
+key. A table whose rows are each parent's ordered history gets its ``order_by``. The result is
+reported for the user to confirm (and to save as a keys file).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from synth.errors import InputError
 from synth.relational.keys import ForeignKey, Keys, TableKeys
+from synth.relational.layout import history_time, layouts
 
 
 def detect_keys(tables: dict[str, pd.DataFrame]) -> Keys:
@@ -28,7 +31,19 @@ def detect_keys(tables: dict[str, pd.DataFrame]) -> Keys:
             and _contained(frame[column], tables[parent][column])
         ]
         keys[name] = TableKeys(primary_key=primary[name], foreign_keys=tuple(foreign))
-    return Keys(tables=keys)
+    return _with_histories(Keys(tables=keys), tables)
+
+
+def _with_histories(keys: Keys, tables: dict[str, pd.DataFrame]) -> Keys:
+    """The keys with ``order_by`` set on every table found to be a history, so the user sees it."""
+    try:
+        found = {name: history_time(name, layout, keys, tables[name])
+                 for name, layout in layouts(keys, tables).items()}  # fmt: skip
+    except InputError:  # keys in a cycle: reported when they are checked
+        return keys
+    changed = {name: table_keys.model_copy(update={"order_by": found.get(name) or None})
+               for name, table_keys in keys.tables.items()}  # fmt: skip
+    return keys.model_copy(update={"tables": changed})
 
 
 def _primary_key(name: str, frame: pd.DataFrame) -> str | None:

@@ -72,6 +72,8 @@ def _check_names(database: Database) -> None:
         for column in filter(None, (table_keys.primary_key, *(fk.column for fk in table_keys.foreign_keys))):
             if column not in columns:
                 raise InputError(f"{where}: table '{name}' has no column '{column}' (named in the keys)")
+        if isinstance(table_keys.order_by, str):
+            _check_order_by(database, name, table_keys)
         for fk in table_keys.foreign_keys:
             if fk.parent not in database.tables:
                 raise InputError(
@@ -83,6 +85,16 @@ def _check_names(database: Database) -> None:
                     f"{where}: table '{name}', column '{fk.column}' references '{fk.references}', "
                     f"but '{fk.parent}' has no column '{fk.parent_column}'"
                 )
+
+
+def _check_order_by(database: Database, name: str, table_keys: TableKeys) -> None:
+    column, where = table_keys.order_by, database.source
+    if column not in database.tables[name].columns:
+        raise InputError(f"{where}: table '{name}' has no column '{column}' (its order_by in the keys)")
+    if not table_keys.foreign_keys:
+        raise InputError(f"{where}: table '{name}' has order_by '{column}' but no foreign key to a parent")
+    if not pd.api.types.is_datetime64_any_dtype(database.tables[name][column]):
+        raise InputError(f"{where}: table '{name}', column '{column}' (order_by) is not a date")
 
 
 def _check_unique(database: Database, name: str, column: str, role: str) -> None:

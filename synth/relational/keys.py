@@ -5,7 +5,12 @@ A keys file is YAML::
 
     tables:
       loan: {primary_key: loan_id, foreign_keys: [{column: account_id, references: account.account_id}]}
+      trans: {primary_key: trans_id, foreign_keys: [...], order_by: date}
     reference: [district]
+
+``order_by`` names the time column of a table whose rows are each parent's ordered history (a
+account's transactions), learned by the sequence model; left out, such a table is detected
+(``synth.relational.histories``); ``false`` keeps it a table of independent rows.
 
 The same :class:`Keys` comes from a database's catalog or from detection; the checks that
 need the tables' rows are in ``synth.relational.integrity``.
@@ -55,6 +60,7 @@ class TableKeys(BaseModel):
 
     primary_key: str | None = None
     foreign_keys: tuple[ForeignKey, ...] = ()
+    order_by: str | bool | None = None  # a history's time column; None: detected; false: rows
 
 
 class Keys(BaseModel):

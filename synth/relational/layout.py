@@ -16,7 +16,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from synth.errors import InputError
 from synth.relational.keys import ForeignKey, Keys, TableKeys
+
+MIN_PER_PARENT = 4.0  # rows per parent (that has any) for a table to be found to be a history
 
 
 @dataclass(frozen=True)
@@ -86,3 +89,24 @@ def training_frame(layout: TableLayout, tables: dict[str, pd.DataFrame], keys: K
         for qualified, column in zip(layout.context_columns, attributes, strict=True):
             frame[qualified] = joined[column].to_numpy()
     return frame.reset_index(drop=True)
+
+
+def history_time(name: str, layout: TableLayout, keys: Keys, table: pd.DataFrame) -> str | None:
+    """The time column of ``name`` when its rows are each context parent's ordered history (an
+    account's transactions), else None: as the keys say (``order_by``), or, unsaid, when it has
+    a context parent, no tables beneath it and no other foreign key into a modelled table, a
+    date column, and at least :data:`MIN_PER_PARENT` rows per parent that has any.
+    """
+    order_by = keys.tables[name].order_by
+    if order_by is False or layout.context is None:
+        return None
+    if layout.counts or layout.links:
+        if isinstance(order_by, str):
+            raise InputError(f"table '{name}': order_by '{order_by}' needs a table with one parent and no "
+                             "children of its own (set order_by: false)")  # fmt: skip
+        return None
+    if isinstance(order_by, str):
+        return order_by
+    dates = [c for c in layout.attributes if pd.api.types.is_datetime64_any_dtype(table[c])]
+    per_parent = table[layout.context.column].value_counts()
+    return dates[0] if dates and len(per_parent) and per_parent.mean() >= MIN_PER_PARENT else None

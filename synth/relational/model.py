@@ -22,16 +22,17 @@ from synth.errors import ModelError
 from synth.io.write import atomic_folder
 from synth.keys import KEY_BASE
 from synth.models import registry
+from synth.relational.histories import HistoryModel
 from synth.relational.integrity import Checked
 from synth.relational.keys import Keys
-from synth.relational.layout import TableLayout, count_column, layouts, training_frame
+from synth.relational.layout import TableLayout, count_column, history_time, layouts, training_frame
+from synth.relational.support import seen_values, within_support
 from synth.rules.select import rules_for
 from synth.sampling import sample_table
-from synth.schema import ColumnOverride, Kind, infer_schema
+from synth.schema import ColumnOverride, Kind, Schema, infer_schema
 
 LAYOUT_FILE = "relational.json"
 STEP_BUDGET = 600  # optimiser steps a table model gets unless the user sets its epochs
-SUPPORT_LEVELS = 48  # as EncodingConfig.max_exact: numbers with at most this many values are kept exact
 
 
 @dataclass
@@ -50,6 +51,7 @@ class RelationalModel:
     support: dict[str, dict[str, list]] = field(default_factory=dict)
     rules: bool = True
     windows: dict[str, dict[str, str]] = field(default_factory=dict)
+    histories: dict[str, str] = field(default_factory=dict)  # history table -> its time column
 
     def fit(self, checked: Checked, progress: Callable[[str], None] | None = None) -> RelationalModel:
         """Learn every modelled table, parents first (see the module docstring)."""
@@ -67,12 +69,30 @@ class RelationalModel:
             self.constants[name] = {c: _scalar(frame[c].dropna().iloc[0]) for c in frame.columns
                                     if frame[c].nunique(dropna=False) == 1}  # fmt: skip
             frame = frame.drop(columns=list(self.constants[name]))
-            self.support[name] = _support(frame, layout.context_columns, set(_reference_keys(self, name)))
+            self.support[name] = seen_values(frame, layout.context_columns, set(_reference_keys(self, name)))
             self.windows[name] = _window(frame, layout) if layout.context else {}
+            time = history_time(name, layout, database.keys, table) if self.table_model == "vae" else None
+            if time is not None:
+                self.histories[name] = time
+                self.models[name] = self._fit_history(name, time, frame, database.tables)
+                continue
             model = registry.build(self.table_model, **self._table_params(len(frame)))
             model.fit(frame, self._schema(name, frame))
             self.models[name] = model
         return self
+
+    def _fit_history(self, name: str, time: str, frame: pd.DataFrame, tables: dict) -> HistoryModel:
+        """A history table's sequence model (``synth.relational.histories``)."""
+        layout = self.layout[name]
+        own = [c for c in layout.attributes if c not in self.constants[name]]
+        history = HistoryModel(name, time, replace(layout, attributes=own), self._schema(name, frame))
+        parent = layout.context.parent
+        overrides = {
+            c: ColumnOverride(kind=Kind.CATEGORICAL, pii="none") for c in _reference_keys(self, name)
+        }
+        return history.fit(
+            tables[name], tables[parent], self.keys.tables[parent].primary_key, self.params, overrides
+        )
 
     def _table_params(self, rows: int) -> dict[str, Any]:
         """The table model's parameters, sized to each table unless the user set them.
@@ -132,25 +152,18 @@ class RelationalModel:
     ) -> pd.DataFrame:
         keys = self.keys.tables[name]
         if layout.context is None:
-            n = max(1, round(self.rows[name] * scale))
-            frame = sample_table(self.models[name], n, seed=seed)
+            frame = sample_table(self.models[name], max(1, round(self.rows[name] * scale)), seed=seed)
         else:
             parent = drawn[layout.context.parent]
             per_parent = _counts(parent, name, layout.context.column)
-            n = int(per_parent.sum())
-            if n == 0:
+            if int(per_parent.sum()) == 0:
                 return pd.DataFrame(columns=list(self.dtypes[name]))
-            context = parent.loc[parent.index.repeat(per_parent)].reset_index(drop=True)
-            modelled = {c.name for c in self.models[name].schema.modelled}
-            given = [q for q in layout.context_columns if q in modelled]
-            parents = pd.DataFrame({q: context[q.split(".", 1)[1]].to_numpy() for q in given})
-            conditions = _within_support(parents, self.support.get(name, {}), rng)
-            given = conditions if len(conditions.columns) else None
-            frame = sample_table(self.models[name], n, seed=seed, conditions=given)
-            _shift_orders(frame, self.models[name].schema.rules, parents, conditions)
-            frame[layout.context.column] = context[
-                self.keys.tables[layout.context.parent].primary_key
-            ].to_numpy()
+            if name in self.histories:
+                parent_key = self.keys.tables[layout.context.parent].primary_key
+                frame = self.models[name].sample(parent, parent_key, per_parent.to_numpy(),
+                                                 self.support.get(name, {}), seed, rng)  # fmt: skip
+            else:
+                frame = self._children(name, layout, parent, per_parent, seed, rng)
             frame = _within_window(frame, self.windows.get(name, {}))
         for column, value in self.constants[name].items():
             frame[column] = value
@@ -165,6 +178,21 @@ class RelationalModel:
         if keys.primary_key:
             frame[keys.primary_key] = _fresh(len(frame), self.dtypes[name][keys.primary_key], rng)
         return frame.reset_index(drop=True)
+
+    def _children(
+        self, name: str, layout: TableLayout, parent: pd.DataFrame, per_parent: pd.Series, seed: int, rng
+    ) -> pd.DataFrame:
+        """A child table's rows drawn one by one given their parent's row, ``per_parent`` each."""
+        context = parent.loc[parent.index.repeat(per_parent)].reset_index(drop=True)
+        modelled = {c.name for c in self.models[name].schema.modelled}
+        given = [q for q in layout.context_columns if q in modelled]
+        parents = pd.DataFrame({q: context[q.split(".", 1)[1]].to_numpy() for q in given})
+        conditions = within_support(parents, self.support.get(name, {}), rng)
+        frame = sample_table(self.models[name], len(context), seed=seed,
+                             conditions=conditions if len(conditions.columns) else None)  # fmt: skip
+        _shift_orders(frame, self.models[name].schema.rules, parents, conditions)
+        frame[layout.context.column] = context[self.keys.tables[layout.context.parent].primary_key].to_numpy()
+        return frame
 
     def _one_to_one(self, name: str, link) -> bool:
         """Whether every real row of the link's parent has exactly one ``name`` row and nothing
@@ -198,13 +226,17 @@ class RelationalModel:
         """
         with atomic_folder(Path(directory)) as staging:
             for name, model in self.models.items():
-                registry.save(model, staging / "tables" / name)
+                if name in self.histories:
+                    model.save(staging / "tables" / name)
+                else:
+                    registry.save(model, staging / "tables" / name)
             for name, frame in self.reference.items():
                 frame.to_parquet(staging / f"reference-{name}.parquet", index=False)
             header = {"table_model": self.table_model, "params": self.params, "rows": self.rows,
                       "keys": self.keys.model_dump(mode="json"), "dtypes": self.dtypes,
                       "constants": self.constants, "support": self.support, "rules": self.rules,
-                      "windows": self.windows}  # fmt: skip
+                      "windows": self.windows, "histories": self.histories}  # fmt: skip
+            header["history_schemas"] = {n: self.models[n].schema.to_dict() for n in self.histories}
             (staging / LAYOUT_FILE).write_text(json.dumps(header, indent=2, default=str))
         return Path(directory)
 
@@ -217,14 +249,21 @@ class RelationalModel:
         header = json.loads((directory / LAYOUT_FILE).read_text())
         keys = Keys.model_validate(header["keys"])
         fields = {k: header[k] for k in ("rows", "dtypes", "constants", "support", "windows")}
-        fields["rules"] = header.get("rules", True)
+        fields |= {"rules": header.get("rules", True), "histories": header.get("histories", {})}
         model = cls(header["table_model"], header["params"], keys, **fields)
         model.reference = {
             name: pd.read_parquet(directory / f"reference-{name}.parquet") for name in keys.reference
         }
         tables = {**model.reference, **{n: pd.DataFrame(columns=list(d)) for n, d in model.dtypes.items()}}
         model.layout = layouts(keys, tables)
-        model.models = {name: registry.load(directory / "tables" / name) for name in model.layout}
+        model.models = {name: registry.load(directory / "tables" / name)
+                        for name in model.layout if name not in model.histories}  # fmt: skip
+        for name, time in model.histories.items():
+            layout = model.layout[name]
+            own = [c for c in layout.attributes if c not in model.constants[name]]
+            schema = Schema.from_dict(header["history_schemas"][name])
+            history = HistoryModel(name, time, replace(layout, attributes=own), schema)
+            model.models[name] = history.load(directory / "tables" / name)
         return model
 
 
@@ -273,25 +312,6 @@ def _scalar(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _support(frame: pd.DataFrame, context_columns: list[str], categories: set[str]) -> dict[str, list]:
-    """The values each context column took in training, where a child model only knows those:
-    every category (``categories`` names numeric ones, keys into reference tables), and numbers
-    or dates with few distinct values (datetimes as ns integers).
-    Numbers with many values are binned by the table model, so any value is understood.
-    """
-    support = {}
-    for c in context_columns:
-        if c not in frame.columns:
-            continue
-        values = frame[c].dropna()
-        if pd.api.types.is_datetime64_any_dtype(values):
-            values = values.astype("datetime64[ns]").astype("int64")
-        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if not numeric or c in categories or values.nunique() <= SUPPORT_LEVELS:
-            support[c] = sorted(values.unique().tolist(), key=None if numeric else str)
-    return support
-
-
 def _shift_orders(frame: pd.DataFrame, rules, parents: pd.DataFrame, conditions: pd.DataFrame) -> None:
     """Where a parent's value was replaced by a seen one to condition on, a child column that an
     order rule keeps above it (a transaction's date after its account's opening) keeps its
@@ -324,31 +344,3 @@ def _within_window(frame: pd.DataFrame, window: dict[str, str]) -> pd.DataFrame:
     for column, last in window.items():
         late |= (frame[column] > pd.Timestamp(last)).to_numpy()
     return frame.loc[~late].reset_index(drop=True) if late.any() else frame
-
-
-def _within_support(
-    conditions: pd.DataFrame, support: dict[str, list], rng: np.random.Generator
-) -> pd.DataFrame:
-    """A drawn parent's value that no real child's parent had is replaced: by the nearest seen
-    value for numbers and dates, by a seen value drawn at random otherwise. A child model can
-    only be conditioned on what it learned from.
-    """
-    out = conditions.copy()
-    for column, seen in support.items():
-        if column not in out.columns or not seen:
-            continue
-        values = out[column]
-        dates = pd.api.types.is_datetime64_any_dtype(values)
-        plain = values.astype("datetime64[ns]").astype("int64") if dates else values
-        unseen = values.notna() & ~plain.isin(seen)
-        if not unseen.any():
-            continue
-        if dates or (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
-            grid = np.asarray(seen, dtype=float)
-            x = plain[unseen].to_numpy(dtype=float)
-            nearest = grid[np.abs(x[:, None] - grid[None, :]).argmin(axis=1)]
-            replaced = pd.to_datetime(nearest.astype("int64")) if dates else nearest.astype(values.dtype)
-            out.loc[unseen, column] = replaced
-        else:
-            out.loc[unseen, column] = rng.choice(np.asarray(seen, dtype=object), size=int(unseen.sum()))
-    return out

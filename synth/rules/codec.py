@@ -26,7 +26,7 @@ import pandas as pd
 
 from synth.errors import JobError
 from synth.rules.check import broken, key, keys
-from synth.rules.repair import REPAIRS
+from synth.rules.repair import repair_all
 from synth.schema import Column, Kind, Rule, Schema, widened_bounds
 
 _DAY = pd.Timedelta(days=1)
@@ -277,13 +277,9 @@ class RuleCodec:
         """The last resort, counted: forbidden pairs too wide to combine, orders not built in,
         non-whole numbers in integer columns, values outside the widened range.
         """
-        cells = [c for r in self.schema.rules if r.kind == "combination" for c in r.params["forbidden"]]
-        for rule in self.plan.repair:
-            bad = broken(out, rule)
-            if not bad.any():
-                continue
-            self.repairs[rule.name] = self.repairs.get(rule.name, 0) + int(bad.sum())
-            out = REPAIRS[rule.kind](out, rule, bad, cells)
+        out, counts = repair_all(out, self.plan.repair, self.schema.rules)
+        for name, count in counts.items():
+            self.repairs[name] = self.repairs.get(name, 0) + count
         return out
 
     def conditions(self, conditions, n: int, seed: int):

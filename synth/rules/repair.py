@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synth.rules.check import key, keys
+from synth.rules.check import broken, key, keys
 from synth.schema import Rule
 
 
@@ -90,3 +90,18 @@ REPAIRS = {
     "identity": _repair_identity,
     "nulls": _repair_nulls,
 }
+
+
+def repair_all(frame: pd.DataFrame, rules: list[Rule], every: tuple[Rule, ...]) -> tuple[pd.DataFrame, dict]:
+    """``frame`` with the rows that break each of ``rules`` repaired, in order, and the number of
+    rows repaired per rule. ``every`` is all the schema's rules: a repaired combination takes a
+    value no forbidden cell of any of them rules out.
+    """
+    cells = [c for r in every if r.kind == "combination" for c in r.params["forbidden"]]
+    counts: dict[str, int] = {}
+    for rule in rules:
+        bad = broken(frame, rule)
+        if bad.any():
+            counts[rule.name] = int(bad.sum())
+            frame = REPAIRS[rule.kind](frame, rule, bad, cells)
+    return frame, counts

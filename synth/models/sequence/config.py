@@ -10,7 +10,7 @@ from synth.models.runtime import check_device
 
 GAP = "__gap_days"
 PRESENT = "__present__"
-N_TIME_FEATURES = 9
+N_TIME_FEATURES = 10  # nine of the day and the budget left, one of the running balance
 
 
 @dataclass
@@ -59,3 +59,6 @@ class Layout:
     window_end: str
     constants: dict[str, Any]  # entity columns with one value (e.g. every opening balance 0)
     calendar: tuple[str, int] = ("1970-01-01", 1)  # first day and length of the gap head's calendar
+    balance_scale: float = 0.0  # a typical amount: the balance feature's unit (0: no balance)
+    balance_floor: float | None = None  # a debit drawn never takes the balance below this
+    balance_ceiling: float | None = None  # nor a credit above this

@@ -31,6 +31,7 @@ from synth.models.sequence.config import GAP, Layout, SequenceConfig
 from synth.models.sequence.network import EventNet
 from synth.models.vae import VAEModel
 from synth.rules.codec import RuleCodec
+from synth.rules.repair import repair_all
 from synth.rules.select import rules_for
 from synth.schema import ColumnOverride, Kind, Schema, infer_schema
 
@@ -58,6 +59,7 @@ class SequenceModel:
         self.entities: RuleKeeper | None = None
         self.net: EventNet | None = None
         self.history: dict[str, Any] = {}
+        self.repairs: dict[str, int] = {}  # rows of the latest draw repaired per rule of the schema
 
     def params(self) -> dict[str, Any]:
         """Hyper-parameters (recorded in manifests)."""
@@ -82,7 +84,11 @@ class SequenceModel:
         context: pd.DataFrame | None = None,
         progress: Progress | None = None,
     ) -> None:
-        """Fit the entity model and the event model on events (and the entities' context)."""
+        """Fit the entity model and the event model on events (and the entities' context).
+
+        Rules in ``schema`` among the event columns are kept while sampling: a drawn event that
+        breaks one is repaired before the balances are derived, and counted (``repairs``).
+        """
         cfg = self.config
         started = clock.perf_counter()
         self.schema = schema
@@ -144,14 +150,39 @@ class SequenceModel:
         self, n: int, *, seed: int = 0, progress: Progress | None = None
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """``n`` synthetic entities (key + context columns) and their events in booking order."""
-        if self.net is None or self.layout is None or self.entities is None:
-            raise NotFittedError("the model must be fitted before sampling; call fit() first")
+        self._check_fitted()
         if n < 1:
             raise ModelError(f"the number of entities must be positive, got {n}")
-        cfg, layout = self.config, self.layout
+        drawn = self.entities.sample(n, seed=seed)
+        return self._events_of(drawn, None, seed, progress)
+
+    def sample_given(self, context: pd.DataFrame, conditions: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
+        """Events of entities that exist already (a database's drawn accounts), in booking order.
+
+        ``context`` holds each entity's key and context columns as they are (the anchor date
+        among them, so events follow it); ``conditions`` what the entity model is conditioned
+        on, row for row: the context's values as the model knows them and ``__n_events``.
+        Only the entities' first-event day and opening balance are drawn.
+        """
+        self._check_fitted()
+        modelled = {c.name for c in self.entities.schema.modelled}
+        given = conditions[[c for c in conditions.columns if c in modelled]].reset_index(drop=True)
+        drawn = self.entities.sample(len(context), given if len(given.columns) else None, seed=seed)
+        for name in context.columns:
+            drawn[name] = context[name].to_numpy()
+        keys = context[self.config.entity_key].to_numpy()
+        return self._events_of(drawn, keys, seed, None)[1]
+
+    def _check_fitted(self) -> None:
+        if self.net is None or self.layout is None or self.entities is None:
+            raise NotFittedError("the model must be fitted before sampling; call fit() first")
+
+    def _events_of(
+        self, drawn: pd.DataFrame, keys: np.ndarray | None, seed: int, progress: Progress | None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        cfg, layout, n = self.config, self.layout, len(drawn)
         rng = np.random.default_rng(seed)
         generator = torch.Generator().manual_seed(seed)
-        drawn = self.entities.sample(n, seed=seed)
         for name, value in layout.constants.items():
             drawn[name] = pd.Series([value] * n, dtype="datetime64[ns]" if name == layout.anchor else None)
         counts = drawn[ev.N_EVENTS].clip(1, cfg.max_events).to_numpy(dtype=np.int64)
@@ -162,10 +193,24 @@ class SequenceModel:
         else:
             starts = drawn[ev.START].to_numpy().astype("datetime64[D]")
         entity_tokens = self._entity_tokens(drawn)
+        opening = drawn[ev.OPENING].to_numpy(dtype=float) if layout.balance else np.zeros(n)
+        rules = self.schema.rules
         entity_of, stamps, decoded = generation.draw_events(
-            self.net, self.code, layout.window_end, entity_tokens, counts, starts, generator, rng, progress
+            self.net,
+            self.code,
+            layout,
+            entity_tokens,
+            counts,
+            starts,
+            opening,
+            rules,
+            generator,
+            rng,
+            progress,
         )
-        return generation.assemble(cfg, layout, drawn, entity_of, stamps, decoded, rng)
+        own = [r for r in rules if set(r.columns) <= set(decoded.columns)]
+        decoded, self.repairs = repair_all(decoded, own, rules)
+        return generation.assemble(cfg, layout, drawn, entity_of, stamps, decoded, rng, keys)
 
     def save_files(self, directory: Path) -> None:
         """Event weights as a state dict; layout, encodings and history as JSON; the entity VAE

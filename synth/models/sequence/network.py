@@ -141,9 +141,19 @@ def length_batches(
 
 
 def time_features(
-    stamps: np.ndarray, window_end: np.datetime64, remaining: np.ndarray, total: np.ndarray
+    stamps: np.ndarray,
+    window_end: np.datetime64,
+    remaining: np.ndarray,
+    total: np.ndarray,
+    balance: np.ndarray | None = None,
+    scale: float = 0.0,
 ) -> np.ndarray:
-    """Calendar and budget features of a day (float32, last axis ``N_TIME_FEATURES``)."""
+    """Calendar, budget and balance features of a day (float32, last axis ``N_TIME_FEATURES``).
+
+    ``balance`` is the running balance after the event of that day (the opening balance for the
+    start day), squashed in units of ``scale``, so the network sees what an account holds
+    before it draws the next amount; 0 where there is no balance.
+    """
     days = stamps.astype("datetime64[D]")
     month_start = days.astype("datetime64[M]")
     next_month = (month_start + 1).astype("datetime64[D]")
@@ -153,6 +163,7 @@ def time_features(
     weekday = (days.astype(np.int64) + 3) % 7
     left = (window_end - days).astype(np.int64)
     angle_m, angle_w = 2 * np.pi * month / 12, 2 * np.pi * weekday / 7
+    held = np.arcsinh(balance / scale) / 4 if scale and balance is not None else np.zeros(day.shape)
     return np.stack(
         [
             day / 31,
@@ -164,6 +175,7 @@ def time_features(
             np.cos(angle_w),
             np.clip(left, -30, 3650) / 365,
             np.log1p(np.maximum(remaining, 0)) / np.log1p(np.maximum(total, 1)),
+            held,
         ],
         axis=-1,
     ).astype(np.float32)

@@ -56,8 +56,25 @@ def prepare(
         decimals={n: ev.decimals_of(events[n]) for n in numeric},
         window_end=str(times.max().date()),
         constants={},
+        balance_scale=_typical(booked[balance.amount]) if balance else 0.0,
+        balance_floor=_floor(booked[balance.column]) if balance else None,
+        balance_ceiling=float(booked[balance.column].max()) if balance else None,
     )
     return booked, times, entities, layout
+
+
+def _typical(amounts: pd.Series) -> float:
+    """The median size of a non-zero amount (1 when there is none)."""
+    sizes = amounts.abs()
+    sizes = sizes[sizes > 0]
+    return float(sizes.median()) if len(sizes) else 1.0
+
+
+def _floor(balances: pd.Series) -> float:
+    """The lowest balance a drawn history may reach: 0, or below it as far as the real balances
+    go at their 0.1 % quantile (an overdraft that more than one account used).
+    """
+    return float(min(0.0, balances.quantile(0.001)))
 
 
 def _balance(
@@ -141,6 +158,11 @@ def pad(
     steps = np.concatenate([np.arange(width), [-1]])[None, :]
     remaining = counts[:, None] - steps - 1
     remaining[:, -1] = counts
-    features = time_features(stamps, end, remaining, np.broadcast_to(counts[:, None], remaining.shape))
+    held = np.zeros(stamps.shape)
+    if layout.balance is not None:
+        held[entity[keep], position[keep]] = booked[layout.balance["column"]].to_numpy(dtype=float)[keep]
+        held[:, width] = entities[ev.OPENING].to_numpy(dtype=float)
+    total = np.broadcast_to(counts[:, None], remaining.shape)
+    features = time_features(stamps, end, remaining, total, held, layout.balance_scale)
     previous = np.concatenate([stamps[:, -1:], stamps[:, : width - 1]], 1).astype(np.int64)
     return padded, features, previous, mask

@@ -107,3 +107,22 @@ def test_the_entity_part_keeps_its_mined_rules(fitted_sequence):
     assert {r.kind for r in rules} >= {"integer", "range"}
     drawn = model.entities.sample(300, seed=9)
     assert sum(violations(drawn, rules).values()) == 0
+
+
+def test_event_rules_hold_by_construction_and_balances_keep_the_floor(berka_events):
+    from synth.rules.check import violations
+    from synth.rules.select import rules_for
+    from synth.schema import ColumnOverride, Kind, infer_schema
+
+    events, accounts = berka_events
+    schema = infer_schema(events, table="trans", overrides={"account_id": ColumnOverride(kind=Kind.ID)})
+    schema = rules_for(events, schema)
+    assert any(r.kind == "combination" for r in schema.rules)
+    model = SequenceModel(entity_key="account_id", time_column="date", **TINY_SEQUENCE)
+    model.fit(events, schema, context=accounts)
+    _, synthetic = model.sample_entities(60, seed=5)
+    combinations = [r for r in schema.rules if r.kind == "combination"]
+    assert sum(violations(synthetic, combinations).values()) == 0
+    assert not any(name.startswith("combination") for name in model.repairs)  # drawn so, not repaired
+    assert synthetic["balance"].min() >= model.layout.balance_floor - 0.05
+    assert synthetic["balance"].max() <= model.layout.balance_ceiling + 0.05

@@ -64,6 +64,10 @@ def test_a_duplicate_primary_key_is_one_line(berka):
         ("loan", {"foreign_keys": [{"column": "account_id", "references": "account.acct"}]},
          r"references 'account.acct', but 'account' has no column 'acct'"),
         ("loan", {"primary_key": "id"}, r"table 'loan' has no column 'id'"),
+        ("trans", {"order_by": "booked"}, r"table 'trans' has no column 'booked' \(its order_by"),
+        ("trans", {"order_by": "type"}, r"table 'trans', column 'type' \(order_by\) is not a date"),
+        ("account", {"order_by": "date", "foreign_keys": []},
+         r"'account' has order_by 'date' but no foreign key"),
     ],
 )  # fmt: skip
 def test_a_key_to_a_missing_table_or_column_is_one_line(berka, table, change, message):
