@@ -124,9 +124,10 @@ def fake_values(column: KeyColumn, n: int, rng: np.random.Generator) -> pd.Serie
         "address": lambda: fake.address().replace("\n", ", "),
         "ip": fake.ipv4,
         "free_text": lambda: fake.sentence(nb_words=10),
-        # ten digits starting 99: realistic, and outside the usual 8-digit range of real ones
-        "account_number": lambda: fake.numerify("99########"),
     }
+    if column.pii == "account_number":  # ten digits starting 99: outside the usual 8-digit range of real ones
+        digits = 9_900_000_000 + rng.integers(0, 10**8, n)
+        return pd.Series(digits.astype(str), name=column.name, dtype=object)
     maker = makers.get(column.pii or "", lambda: fake.bothify("??########"))
     return pd.Series([maker() for _ in range(n)], name=column.name, dtype=object)
 

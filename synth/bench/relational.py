@@ -86,7 +86,7 @@ def _fit(name: str, checked, epochs: int | None):
     """Fit ``name`` and return its sampler: scale -> tables."""
     if name == "synth":
         params = {"epochs": epochs} if epochs else {}
-        model = RelationalModel("vae", params).fit(checked)
+        model = RelationalModel("vae", params).fit(checked, parallel=True)
         return lambda scale: model.sample(scale, seed=0)
     return _fit_hma(checked.database.tables, checked.database.keys, epochs)
 

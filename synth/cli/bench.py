@@ -102,6 +102,7 @@ def sequential_bench(
     time_column: Annotated[str | None, typer.Option(help="An events file's time column.")] = None,
     models: Annotated[str, typer.Option(help="Comma-separated: sequence, par.")] = "sequence,par",
     epochs: Annotated[int | None, typer.Option(help="Override the models' epochs (smoke runs).")] = None,
+    seed: Annotated[int, typer.Option(help="Our model's seed (the entity split stays the same).")] = 0,
     out_dir: OutDir = Path("bench"),
 ) -> None:
     """Event histories: our sequence model against SDV's PAR."""
@@ -114,9 +115,27 @@ def sequential_bench(
     with progress_bar() as progress:
         result = run_sequence_bench(
             dataset.events, dataset.context, key=dataset.key, time_column=dataset.time, name=dataset.name,
-            models=names, epochs=epochs, progress=progress,
+            models=names, epochs=epochs, progress=progress, seed=seed,
         )  # fmt: skip
     md, js = write_sequence_bench(result, out_dir)
+    out.print(result.to_markdown())
+    out.print(f"wrote {md} and {js}")
+
+
+@bench.command("stream")
+def stream_bench(
+    rows: Annotated[int, typer.Option(help="Rows of the dataset written, fitted on and drawn.")] = 10_000_000,
+    precision: Annotated[str, typer.Option(help="auto (bf16 on GPUs and AMX CPUs), fp32 or bf16.")] = "auto",
+    out_dir: OutDir = Path("bench"),
+) -> None:
+    """A Parquet table past memory: fitted in record batches for one epoch, sampled in chunks."""
+    from synth.bench.streaming import run_stream_bench, write_stream_bench
+
+    positive(rows, "--rows")
+    if precision not in ("auto", "fp32", "bf16"):
+        raise JobError(f"--precision must be auto, fp32 or bf16, got {precision!r}")
+    result = run_stream_bench(rows, Path(out_dir), precision)
+    md, js = write_stream_bench(result, out_dir)
     out.print(result.to_markdown())
     out.print(f"wrote {md} and {js}")
 

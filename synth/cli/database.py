@@ -91,7 +91,9 @@ def fit_database(
     checked = check_database(database, "drop")
     for key, count in checked.orphans.items():
         out.print(f"{key}: {count:,} rows without a parent were left out")
-    model = RelationalModel("vae", params).fit(checked, progress=lambda name: out.print(f"fitting {name}"))
+    model = RelationalModel("vae", params).fit(
+        checked, progress=lambda name: out.print(f"fitting {name}"), parallel=True
+    )
     model.save(out_dir)
     rows = sum(len(t) for t in checked.database.tables.values())
     what = f"{len(model.models)} tables, {rows:,} rows"

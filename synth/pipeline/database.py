@@ -107,7 +107,7 @@ def fit(train: Database, job: Job, model_dir: Path, fingerprint: str) -> Fitted:
             shutil.rmtree(model_dir)
             run_logger().warning("not reusing %s: %s; retraining", previous, error)
     model = RelationalModel(job.model.name, {"seed": job.seed, **job.model.params})
-    model.fit(Checked(train, train.keys.parents_first()), progress=log_table)
+    model.fit(Checked(train, train.keys.parents_first()), progress=log_table, parallel=True)
     model.save(model_dir)
     run_logger().info("fitted %d table models", len(model.models))
     return Fitted(model)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from synth.relational.histories import HistoryModel
 from synth.relational.integrity import Checked
 from synth.relational.keys import Keys
 from synth.relational.layout import TableLayout, count_column, history_time, layouts, training_frame
+from synth.relational.parallel import fit_all
 from synth.relational.support import seen_values, within_support
 from synth.rules.select import rules_for
 from synth.sampling import sample_table
@@ -33,6 +35,7 @@ from synth.schema import ColumnOverride, Kind, Schema, infer_schema
 
 LAYOUT_FILE = "relational.json"
 STEP_BUDGET = 600  # optimiser steps a table model gets unless the user sets its epochs
+PROPOSAL_MAX = 150  # latent-proposal steps a child table gets at most (one per 16 rows)
 
 
 @dataclass
@@ -53,15 +56,20 @@ class RelationalModel:
     windows: dict[str, dict[str, str]] = field(default_factory=dict)
     histories: dict[str, str] = field(default_factory=dict)  # history table -> its time column
 
-    def fit(self, checked: Checked, progress: Callable[[str], None] | None = None) -> RelationalModel:
-        """Learn every modelled table, parents first (see the module docstring)."""
+    def fit(
+        self, checked: Checked, progress: Callable[[str], None] | None = None, *, parallel: bool = False
+    ) -> RelationalModel:
+        """Learn every modelled table; see the module docstring. With ``parallel``, side by side
+        in worker processes where the machine has cores to spare (``synth.relational.parallel``):
+        the CLI, the flows and the bench ask for it; a script that does must guard its entry
+        point (``if __name__ == "__main__":``), as spawned workers import it.
+        """
         database = checked.database
         self.keys = database.keys
         self.layout = layouts(database.keys, database.tables)
         self.reference = {name: database.tables[name] for name in database.keys.reference}
+        tasks, sizes = {}, {}
         for name, layout in self.layout.items():
-            if progress:
-                progress(name)
             table = database.tables[name]
             self.rows[name] = len(table)
             self.dtypes[name] = {c: str(t) for c, t in table.dtypes.items()}
@@ -74,15 +82,18 @@ class RelationalModel:
             time = history_time(name, layout, database.keys, table) if self.table_model == "vae" else None
             if time is not None:
                 self.histories[name] = time
-                self.models[name] = self._fit_history(name, time, frame, database.tables)
-                continue
-            model = registry.build(self.table_model, **self._table_params(len(frame)))
-            model.fit(frame, self._schema(name, frame))
-            self.models[name] = model
+                tasks[name] = self._history_task(name, time, frame, database.tables)
+            else:
+                model = registry.build(self.table_model, **self._table_params(len(frame)))
+                tasks[name] = partial(_fitted, model, frame, self._schema(name, frame))
+            sizes[name] = len(frame) * max(1, len(frame.columns))
+        self.models = fit_all(tasks, sizes, progress, parallel)
         return self
 
-    def _fit_history(self, name: str, time: str, frame: pd.DataFrame, tables: dict) -> HistoryModel:
-        """A history table's sequence model (``synth.relational.histories``)."""
+    def _history_task(
+        self, name: str, time: str, frame: pd.DataFrame, tables: dict
+    ) -> Callable[[], HistoryModel]:
+        """The fit of a history table's sequence model (``synth.relational.histories``)."""
         layout = self.layout[name]
         own = [c for c in layout.attributes if c not in self.constants[name]]
         history = HistoryModel(name, time, replace(layout, attributes=own), self._schema(name, frame))
@@ -90,9 +101,8 @@ class RelationalModel:
         overrides = {
             c: ColumnOverride(kind=Kind.CATEGORICAL, pii="none") for c in _reference_keys(self, name)
         }
-        return history.fit(
-            tables[name], tables[parent], self.keys.tables[parent].primary_key, self.params, overrides
-        )
+        parent_key = self.keys.tables[parent].primary_key
+        return partial(history.fit, tables[name], tables[parent], parent_key, self.params, overrides)
 
     def _table_params(self, rows: int) -> dict[str, Any]:
         """The table model's parameters, sized to each table unless the user set them.
@@ -104,15 +114,15 @@ class RelationalModel:
           its columns go together; 64-row batches give it seven steps an epoch;
         - ``epochs``: as many as give :data:`STEP_BUDGET` steps, 10 to 40 (the single-table
           default): the largest table (49,102 transactions, 48 steps an epoch) stops at 13;
-        - ``proposal_steps``: the latent proposal's fit is a fixed cost per table (batches of
-          1,024 draws), so its steps scale with the table: one per 8 rows, 20 to 300.
+        - ``proposal_steps``: the latent proposal's fit is a fixed cost per table, paid at the
+          first conditional draw, so its steps scale with the table: one per 16 rows, 20 to 150.
         """
         if self.table_model != "vae":
             return dict(self.params)
         batch = int(self.params.get("batch_size", min(1024, max(64, rows // 32))))
         steps = max(1, rows // batch)
         sized = {"batch_size": batch, "epochs": int(min(40, max(10, -(-STEP_BUDGET // steps)))),
-                 "proposal_steps": int(min(300, max(20, rows // 8)))}  # fmt: skip
+                 "proposal_steps": int(min(PROPOSAL_MAX, max(20, rows // 16)))}  # fmt: skip
         return {**sized, **self.params}
 
     def _schema(self, name: str, frame: pd.DataFrame):
@@ -265,6 +275,12 @@ class RelationalModel:
             history = HistoryModel(name, time, replace(layout, attributes=own), schema)
             model.models[name] = history.load(directory / "tables" / name)
         return model
+
+
+def _fitted(model, frame: pd.DataFrame, schema):
+    """``model`` fitted on ``frame`` (a worker's task: a top-level function pickles)."""
+    model.fit(frame, schema)
+    return model
 
 
 def _reference_keys(model: RelationalModel, name: str) -> list[str]:

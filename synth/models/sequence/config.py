@@ -62,3 +62,4 @@ class Layout:
     balance_scale: float = 0.0  # a typical amount: the balance feature's unit (0: no balance)
     balance_floor: float | None = None  # a debit drawn never takes the balance below this
     balance_ceiling: float | None = None  # nor a credit above this
+    entity_proposal_steps: int = 300  # the entity VAE's latent proposal (conditional draws): per 8 entities

@@ -130,7 +130,9 @@ class SequenceModel:
                 context, table="context", overrides={cfg.entity_key: key}
             ).to_dict()
         entity_schema = rules_for(entities, entity_schema)
-        vae = VAEModel(epochs=cfg.entity_epochs, seed=cfg.seed, device=cfg.device, batch_size=256)
+        self.layout.entity_proposal_steps = int(min(300, max(20, len(entities) // 8)))
+        vae = VAEModel(epochs=cfg.entity_epochs, seed=cfg.seed, device=cfg.device, batch_size=256,
+                       proposal_steps=self.layout.entity_proposal_steps)  # fmt: skip
         self.entities = RuleKeeper(vae)
         self.entities.fit(entities, entity_schema)
 
@@ -242,7 +244,8 @@ class SequenceModel:
         inner_schema = (
             Schema.from_dict(json.loads(inner_file.read_text())) if inner_file.is_file() else entity_schema
         )
-        vae_params = {"epochs": model.config.entity_epochs, "seed": model.config.seed, "batch_size": 256}
+        vae_params = {"epochs": model.config.entity_epochs, "seed": model.config.seed, "batch_size": 256,
+                      "proposal_steps": model.layout.entity_proposal_steps}  # fmt: skip
         model.entities = RuleKeeper.load(
             VAEModel, directory / ENTITY_DIR, {**vae_params, "device": "cpu"}, entity_schema, inner_schema
         )

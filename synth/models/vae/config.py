@@ -8,6 +8,7 @@ from synth.errors import ModelError
 from synth.models.runtime import check_device, check_precision
 
 MIN_VAL_ROWS = 20
+MAX_VAL_ROWS = 50_000  # early stopping's rows at most: a streamed table of millions needs no more
 
 
 @dataclass

@@ -64,9 +64,26 @@ class VAEModel:
         started = time.perf_counter()
         self.schema, self._bf16_net = schema, None
         self.code = fit_table(table, schema, EncodingConfig(n_bins=cfg.n_bins, max_exact=cfg.max_exact))
-        device = self._device()
         rng = np.random.default_rng(cfg.seed)
-        tokens = torch.from_numpy(self.code.encode(table, rng)).to(device)  # (N, C), once
+        tokens = torch.from_numpy(self.code.encode(table, rng)).to(self._device())  # (N, C), once
+        self.fit_tokens(tokens, self.code, schema, progress=progress, started=started)
+
+    def fit_tokens(
+        self,
+        tokens: torch.Tensor,
+        code: TableCode,
+        schema: Schema,
+        *,
+        progress: Progress | None = None,
+        started: float | None = None,
+    ) -> None:
+        """Train on a table already encoded by ``code``: ``tokens`` (N, C) of any integer type,
+        on the device or in memory mapped from disk (``synth.models.vae.streamed``); batches are
+        gathered from it, the table itself is never copied.
+        """
+        cfg, device = self.config, self._device()
+        started = time.perf_counter() if started is None else started
+        self.schema, self.code, self._bf16_net = schema, code, None
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(cfg.seed)
             self.net = TabularVAE(self.code.vocab_sizes, cfg).to(device)

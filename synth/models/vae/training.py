@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from synth.models.runtime import one_cycle, use_bf16
-from synth.models.vae.config import MIN_VAL_ROWS, VAEConfig
+from synth.models.vae.config import MAX_VAL_ROWS, MIN_VAL_ROWS, VAEConfig
 from synth.models.vae.network import TabularVAE
 from synth.progress import Progress
 
@@ -61,11 +61,14 @@ def validation_loss(net: TabularVAE, val: torch.Tensor, keys: torch.Tensor) -> f
 
 
 def _split(cfg: VAEConfig, tokens: torch.Tensor, generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """The validation rows (copied, as int64 on the device) and the training rows' indices: a
+    table mapped from disk is gathered batch by batch, never copied whole.
+    """
     n = tokens.shape[0]
-    n_val = int(n * cfg.val_share)
+    n_val = min(int(n * cfg.val_share), MAX_VAL_ROWS)
     n_val = n_val if n_val >= MIN_VAL_ROWS else 0  # a handful of rows only adds noise
     perm = torch.randperm(n, generator=generator).to(tokens.device)
-    return tokens[perm[:n_val]], tokens[perm[n_val:]]
+    return tokens[perm[:n_val]].long(), perm[n_val:]
 
 
 def train(net: TabularVAE, tokens: torch.Tensor, cfg: VAEConfig, progress: Progress | None) -> dict[str, Any]:
@@ -93,7 +96,7 @@ def train(net: TabularVAE, tokens: torch.Tensor, cfg: VAEConfig, progress: Progr
         order = torch.randperm(len(rows), generator=generator).to(device)
         total = 0.0
         for step in range(steps):
-            batch_rows = rows[order[step * batch : (step + 1) * batch]]  # (B, C)
+            batch_rows = tokens[rows[order[step * batch : (step + 1) * batch]]].long()  # (B, C)
             keys = order_keys(cfg, len(batch_rows), canonical, generator, device)
             with autocast:
                 loss = net.loss(batch_rows, keys, cfg.beta)[0].mean()

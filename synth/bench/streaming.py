@@ -1,0 +1,128 @@
+"""``synth bench stream``: a table larger than we would hold in memory, fitted from Parquet in
+record batches for one epoch and sampled to as many rows in chunks, with the peak memory.
+
+The dataset is Adult's rows repeated with jitter (numbers with many values moved by 1 % of
+their spread, kept whole and within their range), written by the bench in chunks, in a process
+of its own, and never checked in. Fit and sample run in this process, so the peak resident
+memory that :class:`~synth.bench.memory.PeakMemory` reports is theirs (with the interpreter and
+libraries, and the pages of the memory-mapped tokens that training touched).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synth import io
+from synth.bench.machine import machine_summary
+from synth.bench.memory import PeakMemory
+from synth.datasets import load_dataset
+
+WRITE_CHUNK = 1_000_000
+ROW_GROUP = 131_072  # rows per Parquet row group: a reader holds one at a time
+QUALITY_ROWS = 100_000
+
+
+@dataclass
+class StreamBench:
+    """Figures of one streamed run, and how they were obtained."""
+
+    rows: int
+    precision: str
+    figures: dict[str, float] = field(default_factory=dict)
+    machine: dict[str, Any] = field(default_factory=machine_summary)
+
+    def to_markdown(self) -> str:
+        """A Markdown table of the figures."""
+        lines = [f"## synth bench stream: {self.rows:,} rows", "",
+                 f"precision {self.precision}; {self.machine['summary']}", "",
+                 "| figure | value |", "|---|---|"]  # fmt: skip
+        lines += [f"| {name} | {value:,.3f} |" for name, value in self.figures.items()]
+        return "\n".join(lines) + "\n"
+
+
+def jittered(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """``frame`` with every number column of many values moved by 1 % of its spread."""
+    out = frame.copy()
+    for name in frame.columns:
+        values = frame[name]
+        if not pd.api.types.is_numeric_dtype(values) or values.nunique() <= 48:
+            continue
+        moved = values + rng.normal(0.0, 0.01 * float(values.std()), len(values))
+        moved = moved.clip(values.min(), values.max())
+        out[name] = moved.round().astype(values.dtype) if pd.api.types.is_integer_dtype(values) else moved
+    return out
+
+
+def make_dataset(rows: int, path: Path, seed: int = 0) -> Path:
+    """Adult repeated with jitter to ``rows`` rows, written as one Parquet file in chunks."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    base = load_dataset("adult").frame
+    rng = np.random.default_rng(seed)
+    staging = path.with_name(f".{path.name}.partial")
+    writer = None
+    for start in range(0, rows, WRITE_CHUNK):
+        size = min(WRITE_CHUNK, rows - start)
+        chunk = jittered(base.iloc[np.arange(start, start + size) % len(base)].reset_index(drop=True), rng)
+        table = pa.Table.from_pandas(chunk, preserve_index=False)
+        writer = writer or pq.ParquetWriter(str(staging), table.schema)
+        writer.write_table(table, row_group_size=ROW_GROUP)
+    writer.close()
+    staging.replace(path)
+    return path
+
+
+def run_stream_bench(rows: int, folder: Path, precision: str = "auto", seed: int = 0) -> StreamBench:
+    """Write the dataset, fit one epoch from it, sample ``rows`` rows to Parquet; time and memory."""
+    from synth.evaluation.fidelity import evaluate_fidelity
+    from synth.models.vae import VAEModel
+    from synth.models.vae.streamed import fit_streamed, sample_to_parquet
+
+    folder.mkdir(parents=True, exist_ok=True)
+    bench = StreamBench(rows, precision)
+    start = time.perf_counter()
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as writer:  # its memory is not ours
+        data = writer.submit(make_dataset, rows, folder / f"stream-{rows}.parquet", seed).result()
+    bench.figures["write dataset s (another process)"] = time.perf_counter() - start
+    bench.figures["dataset GiB on disk"] = data.stat().st_size / 2**30
+    model = VAEModel(epochs=1, precision=precision, seed=seed)
+    with PeakMemory() as peak:
+        start = time.perf_counter()
+        schema = fit_streamed(model, data)
+        bench.figures["fit s (two passes, one epoch)"] = time.perf_counter() - start
+        start = time.perf_counter()
+        synthetic = sample_to_parquet(model, rows, folder / f"stream-{rows}-synthetic.parquet", seed=seed)
+        bench.figures["sample s"] = time.perf_counter() - start
+    bench.figures["sampled rows/s"] = rows / bench.figures["sample s"]
+    bench.figures["peak RSS GiB (fit and sample)"] = peak.gib
+    trained = rows - int(model.history.get("validation_rows", 0))
+    bench.figures["training steps"] = float(trained // model.config.batch_size)
+    real = _head(data, QUALITY_ROWS)
+    fidelity = evaluate_fidelity(real, _head(synthetic, QUALITY_ROWS), schema)
+    bench.figures["shapes (first 100,000 rows of each)"] = fidelity.column_shapes
+    bench.figures["trends (first 100,000 rows of each)"] = fidelity.pair_trends
+    return bench
+
+
+def _head(path: Path, rows: int) -> pd.DataFrame:
+    import pyarrow.dataset as ds
+
+    return ds.dataset(str(path), format="parquet").head(rows).to_pandas()
+
+
+def write_stream_bench(result: StreamBench, out_dir: Path) -> tuple[Path, Path]:
+    """``bench-stream.md`` and ``.json`` in ``out_dir``."""
+    stem = Path(out_dir) / "bench-stream"
+    md = io.write_text(result.to_markdown(), stem.with_suffix(".md"))
+    js = io.write_text(json.dumps(asdict(result), indent=2, default=float), stem.with_suffix(".json"))
+    return md, js

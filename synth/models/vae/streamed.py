@@ -1,0 +1,151 @@
+"""Our VAE on a Parquet dataset larger than memory, and a large table drawn in chunks.
+
+Fit reads the dataset twice, in record batches (pyarrow). The first pass counts every value of
+every column exactly, merged over batches (a number past :data:`FEW_VALUES` values stops being
+counted), and keeps a uniform sample of the rows (:data:`SAMPLE_ROWS`): the schema and the
+numeric bins (quantiles) are fitted on the sample, categories and few-valued numbers on the
+exact counts, so a value that only a few batches hold is still one. The second pass
+encodes each batch into int16 tokens in a memory-mapped file; the network trains on that map,
+gathering each batch from it (``VAEModel.fit_tokens``). Sampling draws chunks of rows and
+appends each to one Parquet file, written under a temporary name and renamed into place.
+
+Rules are not mined here (mining reads a whole table); the schema is inferred from the sample.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from synth.errors import InputError
+from synth.models.encoding import EncodingConfig, TableCode, fit_table
+from synth.progress import Progress
+from synth.schema import Kind, Schema, infer_schema
+
+SAMPLE_ROWS = 200_000
+BATCH_ROWS = 262_144
+CHUNK_ROWS = 500_000
+MISSING = "\x00missing"
+FEW_VALUES = 1_000  # distinct values counted exactly per column; past this a number is binned
+
+
+def files(path: Path) -> list[Path]:
+    """The dataset's Parquet files: ``path`` itself, or every ``*.parquet`` below a folder."""
+    path = Path(path)
+    found = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+    if not found or not all(f.is_file() for f in found):
+        raise InputError(f"{path}: no Parquet file (a streamed fit reads a file or a folder of them)")
+    return found
+
+
+def batches(path: Path, rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """The dataset as frames of at most ``rows`` rows (:data:`BATCH_ROWS` unless given), read
+    row group by row group: memory holds one batch, whatever the dataset's size.
+    """
+    import pyarrow.parquet as pq
+
+    for file in files(path):
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=rows or BATCH_ROWS):
+            yield batch.to_pandas()
+
+
+def count_rows(path: Path) -> int:
+    """Rows in the dataset, from the Parquet footers."""
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(file).metadata.num_rows for file in files(path))
+
+
+def survey(path: Path, seed: int) -> tuple[pd.DataFrame, dict[str, pd.Series], int]:
+    """One pass: a uniform sample of the rows, every text column's exact value counts (and every
+    column's missing values, under :data:`MISSING`), and the number of rows.
+    """
+    total = count_rows(path)
+    if total == 0:
+        raise InputError(f"{path}: the dataset has no rows")
+    share = min(1.0, SAMPLE_ROWS / total)
+    rng = np.random.default_rng(seed)
+    parts, counts = [], {}
+    for frame in batches(path):
+        parts.append(frame.loc[rng.random(len(frame)) < share])
+        for name in frame.columns:
+            values = frame[name]
+            many = name in counts and len(counts[name]) > FEW_VALUES  # a number of many values: bins
+            found = values.value_counts() if not many else pd.Series(dtype="int64")
+            found = pd.concat([found, pd.Series({MISSING: int(values.isna().sum())})])
+            counts[name] = found if name not in counts else counts[name].add(found, fill_value=0)
+    return pd.concat(parts, ignore_index=True), counts, total
+
+
+def fit_encoding(sample: pd.DataFrame, counts: dict[str, pd.Series], config: EncodingConfig) -> tuple:
+    """The schema and encoding: bins from the sample, category levels and missing values from
+    the exact counts.
+    """
+    schema = infer_schema(sample, table="streamed")
+    code = fit_table(sample, schema, config)
+    for column in code.columns:
+        seen = counts.get(column.name)
+        if seen is None:
+            continue
+        column.has_na = column.has_na or bool(seen.get(MISSING, 0))
+        present = seen.drop(index=[MISSING], errors="ignore")
+        ordered = present[present > 0].sort_values(ascending=False, kind="stable").index.tolist()
+        if column.kind in (Kind.CATEGORICAL.value, Kind.BOOLEAN.value):
+            column.levels = ordered[: config.max_levels]
+            column.tail = ordered[config.max_levels :]
+        elif column.kind != Kind.DATETIME.value and not column.n_bins and len(ordered) <= FEW_VALUES:
+            column.levels = [float(v) for v in ordered]  # a few-valued number: every value, exactly
+    return schema, code
+
+
+def encode_to_map(path: Path, code: TableCode, total: int, folder: Path, seed: int) -> np.memmap:
+    """The second pass: every batch encoded into an int16 memory map (N, C) in ``folder``."""
+    if max(code.vocab_sizes) > np.iinfo(np.int16).max:
+        raise InputError(f"{path}: a column has too many tokens for the streamed encoding")
+    tokens = np.lib.format.open_memmap(folder / "tokens.npy", mode="w+", dtype=np.int16,
+                                       shape=(total, len(code.columns)))  # fmt: skip
+    rng, start = np.random.default_rng(seed), 0
+    for frame in batches(path):
+        tokens[start : start + len(frame)] = code.encode(frame, rng)
+        start += len(frame)
+    tokens.flush()
+    return tokens
+
+
+def fit_streamed(model, path: Path, *, progress: Progress | None = None) -> Schema:
+    """Fit ``model`` (a ``VAEModel``) on the Parquet dataset at ``path``; returns its schema."""
+    cfg = model.config
+    sample, counts, total = survey(Path(path), cfg.seed)
+    schema, code = fit_encoding(sample, counts, EncodingConfig(n_bins=cfg.n_bins, max_exact=cfg.max_exact))
+    with tempfile.TemporaryDirectory(prefix="synth-tokens-") as folder:
+        tokens = encode_to_map(Path(path), code, total, Path(folder), cfg.seed)
+        model.fit_tokens(torch.from_numpy(tokens), code, schema, progress=progress)
+        del tokens
+    return schema
+
+
+def sample_to_parquet(model, n: int, out: Path, *, seed: int = 0, chunk: int | None = None) -> Path:
+    """Draw ``n`` rows in chunks into one Parquet file at ``out`` (a temporary name first)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = Path(out)
+    staging = out.with_name(f".{out.name}.partial")
+    writer = None
+    try:
+        chunk = chunk or CHUNK_ROWS
+        for index, start in enumerate(range(0, n, chunk)):
+            frame = model.sample(min(chunk, n - start), seed=seed + index)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            writer = writer or pq.ParquetWriter(str(staging), table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    staging.replace(out)
+    return out
