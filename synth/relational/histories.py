@@ -25,8 +25,6 @@ from synth.relational.support import within_support
 from synth.schema import ColumnOverride, Kind, Schema, infer_schema
 
 SEQUENCE_PARAMS = ("seed", "epochs", "device")  # the relational job's parameters a history model takes
-# batches of a 16th of the parents, 8 to 32 (the sequence model's default): a subset's 40
-# accounts get five steps an epoch, not one
 
 
 @dataclass
@@ -68,6 +66,8 @@ class HistoryModel:
         own = tuple(r for r in self.schema.rules if set(r.columns) <= set(events.columns))
         schema = replace(infer_schema(events, table=self.table, overrides=overrides), rules=own)
         chosen = {k: v for k, v in params.items() if k in SEQUENCE_PARAMS}
+        # batches of a 16th of the parents, 8 to 32 (the sequence model's default): the bundled
+        # subset's 40 accounts get five steps an epoch, not one
         chosen.setdefault("batch_size", int(min(32, max(8, events[key].nunique() // 16))))
         self.sequence = registry.build("sequence", entity_key=key, time_column=self.time, **chosen)
         self.sequence.fit(events, schema, context=context)

@@ -4,7 +4,10 @@ A root table's model draws its rows with their child counts; a child's model dra
 given the context parent's row (the VAE's per-row conditions), as many as the parent's count
 says. Keys are fresh (``KEY_BASE + k``: no real key value reused) and every foreign key points
 at a drawn row: the context key by construction, any other key by drawing parents in
-proportion to their own learned counts. Reference tables are kept as they are.
+proportion to their own learned counts. Reference tables are kept as they are. A table whose
+rows are each parent's ordered history is drawn a history at a time by the sequence model
+(``synth.relational.histories``). Each table's model learns from its own training frame, so the
+tables can be fitted side by side (``synth.relational.parallel``).
 """
 
 from __future__ import annotations
