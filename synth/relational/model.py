@@ -89,7 +89,7 @@ class RelationalModel:
             else:
                 model = registry.build(self.table_model, **self._table_params(len(frame)))
                 tasks[name] = partial(_fitted, model, frame, self._schema(name, frame))
-            sizes[name] = len(frame) * max(1, len(frame.columns))
+            sizes[name] = len(frame)
         self.models = fit_all(tasks, sizes, progress, parallel)
         return self
 

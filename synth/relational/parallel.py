@@ -31,8 +31,9 @@ def fit_all(
     progress: Callable[[str], None] | None = None,
     parallel: bool = True,
 ) -> dict[str, Any]:
-    """Run every task (a picklable call that fits and returns one table's model); the result
-    per table name, in the tasks' order. ``parallel=False`` runs them all in this process.
+    """Run every task (a picklable call that fits and returns one table's model; ``sizes`` are
+    the tables' training rows); the result per table name, in the tasks' order.
+    ``parallel=False`` runs them all in this process.
     """
     workers = workers_for(sum(sizes.values()), len(tasks)) if parallel else 1
     if workers == 1:
