@@ -13,21 +13,20 @@ with one rare training value planted, judged before ``protect`` would replace it
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from synth.bench.files import write_result
 from synth.bench.machine import machine_summary
 from synth.errors import InputError
 from synth.evaluation.detection import detection_rows, detection_score
 from synth.evaluation.floor import quality_checks
 from synth.evaluation.utility import positive_label, tstr_auc
 from synth.io import read
-from synth.io.write import write_json, write_text
 from synth.privacy.gate import PrivacyConfig, evaluate, gate
 from synth.privacy.rare import rare_levels
 from synth.progress import Progress
@@ -179,8 +178,4 @@ def _plant_rare(unseen: pd.DataFrame, train: pd.DataFrame, schema: Schema, k: in
 
 def write_false_alarms(result: FalseAlarms, out_dir: Path) -> tuple[Path, Path]:
     """``false-alarms.md`` and ``.json`` in ``out_dir``."""
-    out_dir = Path(out_dir)
-    md, js = out_dir / "false-alarms.md", out_dir / "false-alarms.json"
-    write_text(result.to_markdown(), md)
-    write_json(json.loads(json.dumps(asdict(result), default=float)), js)
-    return md, js
+    return write_result(result, out_dir, "false-alarms")

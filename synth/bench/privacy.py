@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synth import io
+from synth.bench.files import write_result
 from synth.bench.machine import machine_summary
 from synth.datasets import Dataset
 from synth.models import build
@@ -125,7 +125,4 @@ def run_privacy_bench(
 
 def write_privacy_bench(bench: PrivacyBench, out_dir: Path) -> tuple[Path, Path]:
     """``bench-privacy-<data>.md`` and ``.json`` in ``out_dir``."""
-    stem = f"bench-privacy-{bench.data}"
-    md = io.write_text(bench.to_markdown(), Path(out_dir) / f"{stem}.md")
-    js = io.write_json(asdict(bench), Path(out_dir) / f"{stem}.json")
-    return md, js
+    return write_result(bench, out_dir, f"bench-privacy-{bench.data}")

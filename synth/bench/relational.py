@@ -10,17 +10,16 @@ notion of them); ours copies them, so they are left out of the per-table scores 
 
 from __future__ import annotations
 
-import json
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from synth import io
+from synth.bench.files import write_result
 from synth.bench.machine import machine_summary
 from synth.bench.memory import PeakMemory
 from synth.relational.database import Database
@@ -128,7 +127,4 @@ def _scores(real: dict[str, pd.DataFrame], drawn: dict[str, pd.DataFrame], keys:
 
 def write_relational_bench(result: RelationalBench, out_dir: Path, suffix: str = "") -> tuple[Path, Path]:
     """``bench-relational<suffix>.md`` and ``.json`` in ``out_dir``."""
-    stem = Path(out_dir) / f"bench-relational{suffix}"
-    md = io.write_text(result.to_markdown(), stem.with_suffix(".md"))
-    js = io.write_text(json.dumps(asdict(result), indent=2, default=float), stem.with_suffix(".json"))
-    return md, js
+    return write_result(result, out_dir, f"bench-relational{suffix}")

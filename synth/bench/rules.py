@@ -10,9 +10,8 @@ source's tens of thousands of other rows can.
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,9 @@ import pandas as pd
 from scipy.stats import beta
 
 from synth.bench.false_alarms import BUNDLED, load_table
+from synth.bench.files import write_result
 from synth.bench.machine import machine_summary
 from synth.io import read
-from synth.io.write import write_json, write_text
 from synth.rules.check import broken
 from synth.rules.mine import mine_rules
 from synth.schema import Rule, infer_schema
@@ -146,8 +145,4 @@ def run_rules_study(names: list[str]) -> RulesStudy:
 
 def write_rules_study(result: RulesStudy, out_dir: Path) -> tuple[Path, Path]:
     """``bench-rules.md`` and ``.json`` in ``out_dir``."""
-    out_dir = Path(out_dir)
-    md, js = out_dir / "bench-rules.md", out_dir / "bench-rules.json"
-    write_text(result.to_markdown(), md)
-    write_json(json.loads(json.dumps(asdict(result), default=float)), js)
-    return md, js
+    return write_result(result, out_dir, "bench-rules")

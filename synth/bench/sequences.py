@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from synth import io
+from synth.bench.files import write_result
 from synth.bench.machine import machine_summary
 from synth.evaluation.sequential import sequence_fidelity
 from synth.events import EventView, TimeFormat, date_like_columns, entity_aggregates
@@ -179,7 +179,4 @@ def _par(train, context, schema, view: EventView, n: int, epochs: int | None):
 
 def write_sequence_bench(bench: SequenceBench, out_dir: Path) -> tuple[Path, Path]:
     """``bench-sequential-<data>.md`` and ``.json`` in ``out_dir``."""
-    stem = f"bench-sequential-{bench.data}"
-    md = io.write_text(bench.to_markdown(), Path(out_dir) / f"{stem}.md")
-    js = io.write_json(asdict(bench), Path(out_dir) / f"{stem}.json")
-    return md, js
+    return write_result(bench, out_dir, f"bench-sequential-{bench.data}")

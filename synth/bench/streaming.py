@@ -10,10 +10,9 @@ libraries, and the pages of the memory-mapped tokens that training touched).
 
 from __future__ import annotations
 
-import json
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synth import io
+from synth.bench.files import write_result
 from synth.bench.machine import machine_summary
 from synth.bench.memory import PeakMemory
 from synth.datasets import load_dataset
@@ -122,7 +121,4 @@ def _head(path: Path, rows: int) -> pd.DataFrame:
 
 def write_stream_bench(result: StreamBench, out_dir: Path) -> tuple[Path, Path]:
     """``bench-stream.md`` and ``.json`` in ``out_dir``."""
-    stem = Path(out_dir) / "bench-stream"
-    md = io.write_text(result.to_markdown(), stem.with_suffix(".md"))
-    js = io.write_text(json.dumps(asdict(result), indent=2, default=float), stem.with_suffix(".json"))
-    return md, js
+    return write_result(result, out_dir, "bench-stream")

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from synth.bench.draws import conditional_speed, score_more_rows
+from synth.bench.files import write_result
 from synth.bench.machine import machine_summary
 from synth.datasets import Dataset
 from synth.evaluation.detection import detection_score
@@ -306,15 +307,8 @@ def _sd(values: list[float]) -> float | None:
 
 def write_bench(result: BenchResult, out_dir: Path) -> tuple[Path, Path]:
     """Write ``bench.md`` and ``bench.json`` atomically."""
-    from synth.io import write_json, write_text
-
-    out_dir = Path(out_dir)
-    md = write_text(result.to_markdown(), out_dir / f"bench-{result.dataset}.md")
-    js = write_json(
-        json.loads(json.dumps(result.to_dict(), default=str)),
-        out_dir / f"bench-{result.dataset}.json",
-    )
-    return md, js
+    payload = json.loads(json.dumps(result.to_dict(), default=str))
+    return write_result(result, out_dir, f"bench-{result.dataset}", payload)
 
 
 def _precision(model) -> str:
