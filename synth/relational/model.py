@@ -101,10 +101,8 @@ class RelationalModel:
         own = [c for c in layout.attributes if c not in self.constants[name]]
         history = HistoryModel(name, time, replace(layout, attributes=own), self._schema(name, frame))
         parent = layout.context.parent
-        overrides = {
-            c: ColumnOverride(kind=Kind.CATEGORICAL, pii="none") for c in _reference_keys(self, name)
-        }
         parent_key = self.keys.tables[parent].primary_key
+        overrides = _category_overrides(self, name)
         return partial(history.fit, tables[name], tables[parent], parent_key, self.params, overrides)
 
     def _table_params(self, rows: int) -> dict[str, Any]:
@@ -136,10 +134,7 @@ class RelationalModel:
         account's opening date) is kept by the child's model like any rule within a table; a rule
         among the parent's columns alone is the parent's to keep, and is left out.
         """
-        overrides = {
-            c: ColumnOverride(kind=Kind.CATEGORICAL, pii="none") for c in _reference_keys(self, name)
-        }
-        schema = infer_schema(frame, table=name, overrides=overrides)
+        schema = infer_schema(frame, table=name, overrides=_category_overrides(self, name))
         if not self.rules:
             return schema
         ruled = rules_for(frame, schema, where=f"table '{name}'")
@@ -284,6 +279,11 @@ def _fitted(model, frame: pd.DataFrame, schema):
     """``model`` fitted on ``frame`` (a worker's task: a top-level function pickles)."""
     model.fit(frame, schema)
     return model
+
+
+def _category_overrides(model: RelationalModel, name: str) -> dict[str, ColumnOverride]:
+    """Keys into reference tables, learned as categories (never as numbers or identifiers)."""
+    return {c: ColumnOverride(kind=Kind.CATEGORICAL, pii="none") for c in _reference_keys(model, name)}
 
 
 def _reference_keys(model: RelationalModel, name: str) -> list[str]:
