@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from synth.models.runtime import one_cycle
+from synth.models.runtime import adamw, one_cycle
 
 TIGHT_STD = 0.05  # below it, mixture_log_prob's expanded square needs float64
 
@@ -124,7 +124,7 @@ def fit_proposal(
     usually fix one to three columns). Returns the last step's loss (nats per row).
     ``progress`` (a ``(stage, done, total)`` callback) hears of every step as stage "proposal".
     """
-    optimizer = torch.optim.AdamW(proposal.parameters(), lr=lr, weight_decay=0.0)
+    optimizer = adamw(proposal.parameters(), lr, 0.0)
     schedule = one_cycle(optimizer, lr, steps)
     proposal.train()
     loss = torch.tensor(float("nan"))

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from synth.models.runtime import one_cycle
+from synth.models.runtime import adamw, one_cycle
 from synth.models.sequence.config import SequenceConfig
 from synth.models.sequence.network import EventNet, length_batches
 from synth.progress import Progress
@@ -45,7 +45,7 @@ def train(
     val, rows = perm[:n_val], perm[n_val:]
     batch = min(cfg.batch_size, len(rows))
     steps = max(1, len(rows) // batch)
-    optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-5)
+    optimizer = adamw(net.parameters(), cfg.lr, 1e-5)
     schedule = one_cycle(optimizer, cfg.lr, cfg.epochs * steps)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=tokens.device.type == "cuda")
     best, best_state, stale, history = math.inf, None, 0, {}

@@ -15,13 +15,12 @@ MAX_VAL_ROWS = 50_000  # early stopping's rows at most: a streamed table of mill
 class VAEConfig:
     """Hyper-parameters. The defaults are what ``synth fit data.csv --model vae`` uses."""
 
-    epochs: int = 40  # the one-cycle schedule spans these; early stopping may end sooner
-    batch_size: int = 1024
-    lr: float = 4e-3
+    epochs: int | None = None  # None: AUTO_EPOCHS, more for a small table (training.planned_epochs)
+    batch_size: int = 512
+    lr: float = 8e-3
     d_model: int = 128
     d_latent: int = 16
     n_components: int = 16
-    d_embed: int = 8  # decoder embedding width of each earlier column
     n_blocks: int = 0  # shared residual blocks before the per-column MLP
     column_hidden: int = 64  # each column's own residual MLP; 0: none
     weight_decay: float = 0.05
@@ -45,12 +44,12 @@ class VAEConfig:
     dp_max_grad_norm: float = 1.0
 
     def __post_init__(self) -> None:
+        if self.epochs is not None and self.epochs < 1:
+            raise ModelError("vae: epochs must be at least 1")
         for name in (
-            "epochs",
             "batch_size",
             "d_model",
             "d_latent",
-            "d_embed",
             "n_components",
             "n_bins",
             "condition_draws",

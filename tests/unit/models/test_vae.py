@@ -55,7 +55,7 @@ def test_weights_of_another_network_are_one_clear_error(fitted, tmp_path):
     save(model, tmp_path / "m")
     weights = tmp_path / "m" / "weights.pt"
     state = torch.load(weights, weights_only=True)
-    del state["prefix_proj"]  # as saved by the older decoder that summed embeddings
+    state["prefix_proj"] = torch.zeros(3, 24, 8)  # as saved by the older decoder of projections
     torch.save(state, weights)
     integrity.sign(tmp_path / "m")  # a folder this installation signed, of an older network
     with pytest.raises(ModelError, match="do not fit this version's vae network"):
@@ -144,8 +144,8 @@ def test_unfitted_and_bad_params():
         build("vae", device="tpu")
     with pytest.raises(ModelError, match="precision must be auto, fp32 or bf16, not 'fp16'"):
         build("vae", precision="fp16")
-    with pytest.raises(ModelError, match="d_embed must be at least 1"):
-        build("vae", d_embed=0)
+    with pytest.raises(ModelError, match="d_model must be at least 1"):
+        build("vae", d_model=0)
     with pytest.raises(ModelError, match="n_blocks must not be negative"):
         build("vae", n_blocks=-1)
     with pytest.raises(ModelError, match="proposal_share must be in"):
@@ -223,16 +223,24 @@ def test_samples_keep_the_input_dtypes(fitted, mixed_table):
         assert out[name].dtype == mixed_table[name].dtype, name
 
 
-def test_first_column_shortcut_equals_the_zero_prefix(fitted):
-    # the first decoded column skips the prefix product; it must equal multiplying the zeros
+def test_sampling_reads_what_training_computes(fitted):
+    # training computes every column's input at once from an order mask; sampling adds each
+    # decoded column's embedding to a running sum: the logits must agree, in any order
     model, _ = fitted
     net = model.inner.net.eval()
-    z = net.sample_prior(64, torch.Generator().manual_seed(0))
+    generator = torch.Generator().manual_seed(0)
+    n, n_cols = 64, len(net.vocab_sizes)
+    z = net.sample_prior(n, generator)
+    tokens = net.sample(z, list(range(n_cols)), {}, generator)
+    order = torch.randperm(n_cols, generator=generator).tolist()
+    keys = torch.empty(1, n_cols)
+    keys[0, order] = torch.arange(n_cols, dtype=torch.float32)
     with torch.no_grad():
+        y = net.norm(net.column_mlp(net._decoder_inputs(tokens, keys, z)))  # (C, n, D)
         h, decoded = net._start(z)
-        for col in range(len(net.vocab_sizes)):
-            fast = net._next_logits(h, decoded, col, first=True)
-            torch.testing.assert_close(fast, net._next_logits(h, decoded, col, first=False))
+        for col in order:
+            torch.testing.assert_close(net._next_logits(h, decoded, col), net.column_logits(y[col], col))
+            decoded += net.dec_embed(tokens[:, col] + net.offsets[col])
 
 
 def test_grouped_logits_equal_each_groups_own_column(fitted):
@@ -246,12 +254,10 @@ def test_grouped_logits_equal_each_groups_own_column(fitted):
         h, decoded = net._start(z)
         decoded.normal_(generator=generator)  # as if some columns were decoded
         cols = torch.tensor([3, 0, 5, 3])
-        grouped = net._grouped_logits(
-            h.view(4, 32, -1), decoded.view(4, 32, *decoded.shape[1:]), cols, net._padded_head(), first=False
-        )
+        grouped = net._grouped_logits((h + decoded).view(4, 32, -1), cols, net._padded_head())
         for g, col in enumerate(cols.tolist()):
             rows = slice(32 * g, 32 * (g + 1))
-            alone = net._next_logits(h[rows], decoded[rows], col, first=False)
+            alone = net._next_logits(h[rows], decoded[rows], col)
             torch.testing.assert_close(grouped[g, :, : alone.shape[1]], alone)
             assert torch.isneginf(grouped[g, :, alone.shape[1] :]).all()  # padding is never drawn
 
