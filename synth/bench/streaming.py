@@ -36,13 +36,14 @@ class StreamBench:
 
     rows: int
     precision: str
+    workers: int = 1
     figures: dict[str, float] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=machine_summary)
 
     def to_markdown(self) -> str:
         """A Markdown table of the figures."""
         lines = [f"## synth bench stream: {self.rows:,} rows", "",
-                 f"precision {self.precision}; {self.machine['summary']}", "",
+                 f"precision {self.precision}; sampled by {self.workers} process(es); {self.machine['summary']}", "",
                  "| figure | value |", "|---|---|"]  # fmt: skip
         lines += [f"| {name} | {value:,.3f} |" for name, value in self.figures.items()]
         return "\n".join(lines) + "\n"
@@ -81,14 +82,18 @@ def make_dataset(rows: int, path: Path, seed: int = 0) -> Path:
     return path
 
 
-def run_stream_bench(rows: int, folder: Path, precision: str = "auto", seed: int = 0) -> StreamBench:
-    """Write the dataset, fit one epoch from it, sample ``rows`` rows to Parquet; time and memory."""
+def run_stream_bench(
+    rows: int, folder: Path, precision: str = "auto", seed: int = 0, workers: int = 1
+) -> StreamBench:
+    """Write the dataset, fit one epoch from it, sample ``rows`` rows to Parquet (on ``workers``
+    Dask worker processes when more than one); time and peak memory of every process.
+    """
     from synth.evaluation.fidelity import evaluate_fidelity
     from synth.models.vae import VAEModel
     from synth.models.vae.streamed import fit_streamed, sample_to_parquet
 
     folder.mkdir(parents=True, exist_ok=True)
-    bench = StreamBench(rows, precision)
+    bench = StreamBench(rows, precision, workers)
     start = time.perf_counter()
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as writer:  # its memory is not ours
         data = writer.submit(make_dataset, rows, folder / f"stream-{rows}.parquet", seed).result()
@@ -100,7 +105,9 @@ def run_stream_bench(rows: int, folder: Path, precision: str = "auto", seed: int
         schema = fit_streamed(model, data)
         bench.figures["fit s (two passes, one epoch)"] = time.perf_counter() - start
         start = time.perf_counter()
-        synthetic = sample_to_parquet(model, rows, folder / f"stream-{rows}-synthetic.parquet", seed=seed)
+        synthetic = sample_to_parquet(
+            model, rows, folder / f"stream-{rows}-synthetic.parquet", seed=seed, workers=workers
+        )
         bench.figures["sample s"] = time.perf_counter() - start
     bench.figures["sampled rows/s"] = rows / bench.figures["sample s"]
     bench.figures["peak RSS GiB (fit and sample)"] = peak.gib

@@ -126,6 +126,7 @@ def sequential_bench(
 def stream_bench(
     rows: Annotated[int, typer.Option(help="Rows of the dataset written, fitted on and drawn.")] = 10_000_000,
     precision: Annotated[str, typer.Option(help="auto (bf16 on GPUs and AMX CPUs), fp32 or bf16.")] = "auto",
+    workers: Annotated[int, typer.Option(help="Dask worker processes drawing the chunks (1: none).")] = 1,
     out_dir: OutDir = Path("bench"),
 ) -> None:
     """A Parquet table past memory: fitted in record batches for one epoch, sampled in chunks."""
@@ -134,7 +135,8 @@ def stream_bench(
     positive(rows, "--rows")
     if precision not in ("auto", "fp32", "bf16"):
         raise JobError(f"--precision must be auto, fp32 or bf16, got {precision!r}")
-    result = run_stream_bench(rows, Path(out_dir), precision)
+    positive(workers, "--workers")
+    result = run_stream_bench(rows, Path(out_dir), precision, workers=workers)
     md, js = write_stream_bench(result, out_dir)
     out.print(result.to_markdown())
     out.print(f"wrote {md} and {js}")

@@ -76,9 +76,23 @@ _MISSING = "\x00unknown"
 
 
 def _combination(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
+    """Rows holding a forbidden pair. Each column's keys are factorised once, so a pair is two
+    integer comparisons, not two passes of Python equality over the column's objects.
+    """
+    coded: dict[str, tuple[np.ndarray, dict]] = {}
+
+    def code(column: str, value) -> tuple[np.ndarray, int]:
+        if column not in coded:
+            codes, uniques = pd.factorize(keys(frame[column]).to_numpy())
+            coded[column] = (codes, {v: i for i, v in enumerate(uniques)})
+        codes, index = coded[column]
+        return codes, index.get(key(value), -2)
+
     out = np.zeros(len(frame), dtype=bool)
     for a, b, va, vb, _ in rule.params["forbidden"]:
-        out |= (keys(frame[a]) == key(va)).to_numpy() & (keys(frame[b]) == key(vb)).to_numpy()
+        (codes_a, code_a), (codes_b, code_b) = code(a, va), code(b, vb)
+        if code_a >= 0 and code_b >= 0:
+            out |= (codes_a == code_a) & (codes_b == code_b)
     return out
 
 

@@ -6,8 +6,9 @@ counted), and keeps a uniform sample of the rows (:data:`SAMPLE_ROWS`): the sche
 numeric bins (quantiles) are fitted on the sample, categories and few-valued numbers on the
 exact counts, so a value that only a few batches hold is still one. The second pass
 encodes each batch into int16 tokens in a memory-mapped file; the network trains on that map,
-gathering each batch from it (``VAEModel.fit_tokens``). Sampling draws chunks of rows and
-appends each to one Parquet file, written under a temporary name and renamed into place.
+gathering each batch from it (``VAEModel.fit_tokens``). Sampling draws chunks of rows, here or
+on Dask workers, and appends each to one Parquet file, written under a temporary name and
+renamed into place.
 
 Rules are not mined here (mining reads a whole table); the schema is inferred from the sample.
 """
@@ -129,23 +130,73 @@ def fit_streamed(model, path: Path, *, progress: Progress | None = None) -> Sche
     return schema
 
 
-def sample_to_parquet(model, n: int, out: Path, *, seed: int = 0, chunk: int | None = None) -> Path:
-    """Draw ``n`` rows in chunks into one Parquet file at ``out`` (a temporary name first)."""
+def sample_to_parquet(
+    model,
+    n: int,
+    out: Path,
+    *,
+    seed: int = 0,
+    chunk: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> Path:
+    """Draw ``n`` rows in chunks into one Parquet file at ``out`` (a temporary name first).
+
+    Chunk ``i`` is drawn with seed ``seed + i`` wherever it is drawn. With ``workers`` > 1 (a
+    local Dask cluster of processes) or a ``scheduler`` address (``tcp://host:8786``), the
+    chunks are drawn on Dask workers and appended here in order as they arrive, at most two
+    per worker in flight: the file is the one a single process writes, and memory holds a few
+    chunks, whatever ``n``.
+    """
+    out = Path(out)
+    staging = out.with_name(f".{out.name}.partial")
+    chunk = chunk or CHUNK_ROWS
+    pieces = [(min(chunk, n - start), seed + index) for index, start in enumerate(range(0, n, chunk))]
+    if workers <= 1 and scheduler is None:
+        _write((model.sample(size, seed=s) for size, s in pieces), staging)
+    else:
+        _write(_drawn_on_dask(model, pieces, workers, scheduler), staging)
+    staging.replace(out)
+    return out
+
+
+def _write(frames: Iterator[pd.DataFrame], path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    out = Path(out)
-    staging = out.with_name(f".{out.name}.partial")
     writer = None
     try:
-        chunk = chunk or CHUNK_ROWS
-        for index, start in enumerate(range(0, n, chunk)):
-            frame = model.sample(min(chunk, n - start), seed=seed + index)
+        for frame in frames:
             table = pa.Table.from_pandas(frame, preserve_index=False)
-            writer = writer or pq.ParquetWriter(str(staging), table.schema)
+            writer = writer or pq.ParquetWriter(str(path), table.schema)
             writer.write_table(table)
     finally:
         if writer is not None:
             writer.close()
-    staging.replace(out)
-    return out
+
+
+def _drawn_on_dask(model, pieces: list[tuple[int, int]], workers: int, scheduler: str | None):
+    """Each piece's frame, in order, drawn on Dask workers (a local cluster unless ``scheduler``)."""
+    from dask.distributed import Client, LocalCluster
+
+    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
+    try:
+        with Client(scheduler or cluster) as client:
+            shared = client.scatter(model, broadcast=True)
+            window = 2 * max(1, len(client.nthreads()))
+            futures = []
+            for size, piece_seed in pieces:
+                futures.append(client.submit(_draw_chunk, shared, size, piece_seed, pure=False))
+                if len(futures) > window:
+                    yield futures.pop(0).result()
+            for future in futures:
+                yield future.result()
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _draw_chunk(model, size: int, seed: int) -> pd.DataFrame:
+    """One chunk on a worker: one torch thread per single-threaded Dask worker process."""
+    torch.set_num_threads(1)
+    return model.sample(size, seed=seed)

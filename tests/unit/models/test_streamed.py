@@ -65,3 +65,23 @@ def test_training_on_a_memory_map_matches_training_in_memory(dataset, tmp_path):
     second.fit_tokens(torch.from_numpy(mapped), code_model.code, code_model.schema)
     for a, b in zip(first.net.state_dict().values(), second.net.state_dict().values(), strict=True):
         torch.testing.assert_close(a, b)
+
+
+@pytest.mark.slow
+def test_chunks_drawn_on_dask_workers_make_the_same_file(dataset, tmp_path):
+    # chunk i is drawn with seed + i wherever it runs, and appended in order
+    import torch
+
+    path, _ = dataset
+    model = VAEModel(**TINY)
+    streamed.fit_streamed(model, path)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as each single-threaded worker draws
+    try:
+        here = streamed.sample_to_parquet(model, 2_500, tmp_path / "here.parquet", seed=3, chunk=600)
+    finally:
+        torch.set_num_threads(threads)
+    there = streamed.sample_to_parquet(model, 2_500, tmp_path / "there.parquet", seed=3, chunk=600, workers=2)
+    pd.testing.assert_frame_equal(pd.read_parquet(here), pd.read_parquet(there))
+    assert pq.ParquetFile(there).metadata.num_row_groups == 5
+    assert not list(tmp_path.glob(".*partial"))
