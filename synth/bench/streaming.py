@@ -43,7 +43,8 @@ class StreamBench:
     def to_markdown(self) -> str:
         """A Markdown table of the figures."""
         lines = [f"## synth bench stream: {self.rows:,} rows", "",
-                 f"precision {self.precision}; sampled by {self.workers} process(es); {self.machine['summary']}", "",
+                 f"precision {self.precision}; drawn by {self.workers} process(es)", "",
+                 self.machine["summary"], "",
                  "| figure | value |", "|---|---|"]  # fmt: skip
         lines += [f"| {name} | {value:,.3f} |" for name, value in self.figures.items()]
         return "\n".join(lines) + "\n"
