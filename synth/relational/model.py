@@ -110,11 +110,11 @@ class RelationalModel:
 
         A database holds tables of a few dozen rows beside tables of tens of thousands:
 
-        - ``batch_size``: one 32nd of the table, 64 to 1,024. With the single-table default
-          (1,024) a 500-row table gets one step an epoch, 40 in all, and learns little of how
-          its columns go together; 64-row batches give it seven steps an epoch;
-        - ``epochs``: as many as give :data:`STEP_BUDGET` steps, 10 to 40 (the single-table
-          default): the largest table (49,102 transactions, 48 steps an epoch) stops at 13;
+        - ``batch_size``: one 32nd of the table, 64 to 1,024. With 1,024-row batches a 500-row
+          table gets one step an epoch, 40 in all, and learns little of how its columns go
+          together; 64-row batches give it seven steps an epoch;
+        - ``epochs``: as many as give :data:`STEP_BUDGET` steps, 10 to 40: the largest table
+          (49,102 transactions, 48 steps an epoch) stops at 13;
         - ``proposal_steps``: the latent proposal's fit is a fixed cost per table, paid at the
           first conditional draw, so its steps scale with the table: one per 16 rows, 20 to 150.
         """

@@ -25,7 +25,7 @@ class VAEConfig:
     column_hidden: int = 64  # each column's own residual MLP; 0: none
     weight_decay: float = 0.05
     beta: float = 1.0
-    dropout: float = 0.05
+    dropout: float = 0.025
     ema_decay: float = 0.995
     any_order_share: float = 0.75  # rows trained in a random column order (what conditioning decodes)
     sample_order: str = "random"  # "random": each block of rows decodes in its own column order

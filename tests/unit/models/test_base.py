@@ -31,3 +31,19 @@ def test_one_cycle_runs_any_length_and_peaks_at_the_rate(total):
     assert max(rates) == pytest.approx(0.01, rel=0.02)
     if total >= 4:
         assert rates[0] < 0.01 and rates[-1] < 0.01  # warm-up and annealing both happen
+
+
+def test_the_optimiser_is_fused_and_the_allocator_keeps_freed_blocks():
+    import sys
+
+    from synth.models.runtime import adamw, keep_freed_memory
+
+    layer = torch.nn.Linear(4, 2)
+    optimizer = adamw(layer.parameters(), 0.01, 0.0)
+    assert optimizer.defaults["fused"] is True
+    layer(torch.ones(3, 4)).sum().backward()
+    before = layer.weight.detach().clone()
+    optimizer.step()
+    assert not torch.equal(before, layer.weight)
+    if sys.platform.startswith("linux"):  # glibc (the CI image): mallopt accepts both settings
+        assert keep_freed_memory() is True
