@@ -26,7 +26,7 @@ def keep_freed_memory() -> bool:
     """Ask glibc's allocator to keep freed blocks of up to 32 MiB for reuse (once per process).
 
     By default glibc hands every block over 128 KiB straight back to the system, so each training
-    step's activations came from fresh pages, faulted in one by one: 10-15 % of a CPU step. The
+    step's activations came from fresh pages, faulted in one by one (docs/benchmarks.md). The
     process keeps its peak heap instead, which the next step reuses. False where the C library
     is not glibc (nothing changes there).
     """

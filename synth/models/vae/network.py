@@ -21,9 +21,9 @@ class PositionDrop(nn.Module):
     """Dropout of whole column positions: ``x`` (..., C, D) loses entire D-vectors.
 
     Elementwise dropout draws a random number per activation, a visible share of a CPU training
-    step; one draw per (row, column) costs nothing. Applied to a residual update it is
-    stochastic depth per position; applied to the decoder's inputs it hides whole earlier
-    columns, which also prepares the decoder for conditioning on any subset of columns.
+    step; one draw per (row, column) costs nothing. Applied to a shared block's residual update
+    it is stochastic depth per position. (The decoder's inputs hide whole earlier columns
+    another way: see ``TabularVAE._decoder_inputs``.)
     """
 
     def __init__(self, p: float) -> None:
