@@ -48,39 +48,40 @@ def _token(code: TableCode, name: str, value) -> tuple[int, int | None]:
     return position, None if column.tail and token == column.tail_token else token
 
 
-def mask_logits(logits: torch.Tensor, col: int, tokens: torch.Tensor, done: list[int], tables: Tables):
-    """``logits`` (B, V) of column ``col`` with the values that decoded partners forbid at -inf;
-    a row whose every value would be forbidden keeps its logits (the repair counts it).
+def mask_probs(probs: torch.Tensor, col: int, tokens: torch.Tensor, done: list[int], tables: Tables):
+    """``probs`` (B, V) of column ``col``, unnormalised, with the values that decoded partners
+    forbid at zero; a row whose every value would be forbidden keeps its own (the repair counts
+    it). Works in place on ``probs``, which the caller owns.
     """
-    masked = logits
+    banned = None
     for partner in done:
         table = tables.get((partner, col))
         if table is not None:
-            masked = masked.masked_fill(table[tokens[:, partner]][:, : logits.shape[-1]], float("-inf"))
-    return _never_all(masked, logits)
+            hit = table[tokens[:, partner]]
+            banned = hit if banned is None else banned | hit
+    if banned is not None:
+        _zero_unless_all(probs[:, : banned.shape[-1]], banned)
+    return probs
 
 
 def mask_grouped(
-    logits: torch.Tensor, cols: torch.Tensor, tokens: torch.Tensor, done: torch.Tensor, tables: Tables
+    probs: torch.Tensor, cols: torch.Tensor, tokens: torch.Tensor, done: torch.Tensor, tables: Tables
 ):
-    """:func:`mask_logits` for G groups at once: ``logits`` (G, R, V), group g decodes
+    """:func:`mask_probs` for G groups at once: ``probs`` (G, R, V), group g decodes
     ``cols[g]``; ``tokens`` (G, R, C); ``done`` (G, C) marks the columns each group has decoded.
+    Only the few groups a table applies to are touched.
     """
-    masked = logits
+    banned: dict[int, torch.Tensor] = {}  # group -> (R, V of its column)
     for (partner, col), table in tables.items():
-        groups = torch.nonzero((cols == col) & done[:, partner]).flatten()
-        if len(groups) == 0:
-            continue
-        banned = table[tokens[groups, :, partner]]  # (g, R, V_col)
-        pad = logits.shape[-1] - banned.shape[-1]
-        banned = torch.nn.functional.pad(banned, (0, pad), value=False)
-        masked = masked.clone() if masked is logits else masked
-        masked[groups] = masked[groups].masked_fill(banned, float("-inf"))
-    return _never_all(masked, logits)
+        for group in torch.nonzero((cols == col) & done[:, partner]).flatten().tolist():
+            hit = table[tokens[group, :, partner]]
+            banned[group] = hit | banned[group] if group in banned else hit
+    for group, hit in banned.items():
+        _zero_unless_all(probs[group, :, : hit.shape[-1]], hit)
+    return probs
 
 
-def _never_all(masked: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-    if masked is logits:
-        return logits
-    dead = torch.isinf(masked).all(-1, keepdim=True)
-    return torch.where(dead, logits, masked)
+def _zero_unless_all(probs: torch.Tensor, banned: torch.Tensor) -> None:
+    masked = probs.masked_fill(banned, 0)
+    dead = masked.sum(-1, keepdim=True) <= 0
+    probs.copy_(torch.where(dead, probs, masked))

@@ -52,6 +52,14 @@ def keys(values: pd.Series) -> pd.Series:
     return out.map(lambda v: v.item() if isinstance(v, np.generic) else v)
 
 
+def map_keys(values: pd.Series, mapping: dict, default) -> np.ndarray:
+    """``mapping`` applied to :func:`keys` of ``values`` (``default`` for a key it lacks), as an
+    object array: one dictionary lookup per distinct value, not per row.
+    """
+    codes, uniques = pd.factorize(keys(values).to_numpy())
+    return np.array([mapping.get(u, default) for u in uniques] + [default], dtype=object)[codes]
+
+
 def key(value):
     """One stored value (JSON: ``None`` for missing) as a key comparable with :func:`keys`."""
     return _NULL if value is None else value
@@ -68,8 +76,8 @@ def _unknown(*columns: pd.Series) -> np.ndarray:
 def _depends(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
     a, b = (frame[c] for c in rule.columns)
     mapping = {key(x): key(y) for x, y, _ in rule.params["map"]}
-    expected = keys(a).map(lambda v: mapping.get(v, _MISSING))
-    return ~_unknown(a, b) & (keys(b).to_numpy() != expected.to_numpy())
+    expected = map_keys(a, mapping, _MISSING)
+    return ~_unknown(a, b) & (keys(b).to_numpy() != expected)
 
 
 _MISSING = "\x00unknown"

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from synth.errors import JobError
-from synth.rules.check import broken, key, keys
+from synth.rules.check import broken, key, keys, map_keys
 from synth.rules.repair import repair_all
 from synth.schema import Column, Kind, Rule, Schema, widened_bounds
 
@@ -253,12 +253,14 @@ class RuleCodec:
         source, target = rule.columns
         mapping = {key(a): b for a, b, _ in rule.params["map"]}
         common = max(rule.params["map"], key=lambda row: row[2])
-        values = keys(out[source]).map(lambda v: mapping.get(v, _UNSEEN))
-        unseen = values.eq(_UNSEEN).to_numpy()
+        mapping = {k: np.nan if v is None else v for k, v in mapping.items()}
+        values = map_keys(out[source], mapping, _UNSEEN)
+        unseen = values == _UNSEEN
         if unseen.any():
             self.repairs[rule.name] = int(unseen.sum())
             out[source] = out[source].astype(object).where(~unseen, common[0])
-        out[target] = values.where(~unseen, common[1]).map(lambda v: np.nan if v is None else v).to_numpy()
+            values[unseen] = np.nan if common[1] is None else common[1]
+        out[target] = pd.Series(values, index=out.index).infer_objects()  # ints stay ints
 
     def _gap_order(self) -> list[tuple[str, Rule]]:
         """Chains (a <= b <= c) decode their low columns first."""

@@ -18,7 +18,7 @@ class VAEConfig:
     epochs: int | None = None  # None: AUTO_EPOCHS, more for a small table (training.planned_epochs)
     batch_size: int = 512
     lr: float = 8e-3
-    d_model: int = 128
+    d_model: int = 64
     d_latent: int = 16
     n_components: int = 16
     n_blocks: int = 0  # shared residual blocks before the per-column MLP

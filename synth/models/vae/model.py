@@ -22,7 +22,7 @@ import torch
 from synth.errors import ModelError, NotFittedError
 from synth.models.base import Conditions, typed_config
 from synth.models.encoding import EncodingConfig, TableCode, fit_table
-from synth.models.masks import forbidden_tables
+from synth.models.masks import Tables, forbidden_tables
 from synth.models.proposal import LatentProposal
 from synth.models.runtime import torch_device, use_bf16
 from synth.models.vae import sampling, training
@@ -34,6 +34,8 @@ from synth.schema import Schema
 WEIGHTS_FILE = "weights.pt"
 PROPOSAL_FILE = "proposal.pt"
 ENCODING_FILE = "encoding.json"
+GPU_BATCH = 262_144  # rows decoded at once
+CPU_BATCH = 8_192  # cache-sized: larger batches ran slower in fp32
 
 
 class VAEModel:
@@ -49,6 +51,7 @@ class VAEModel:
         self.net: TabularVAE | None = None
         self.proposal: LatentProposal | None = None
         self._bf16_net: TabularVAE | None = None
+        self._tables: Tables | None = None
         self.history: dict[str, Any] = {}
 
     def params(self) -> dict[str, Any]:
@@ -62,7 +65,7 @@ class VAEModel:
         """Fit encodings and network; early-stops on a held-out ``val_share`` of ``table``."""
         cfg = self.config
         started = time.perf_counter()
-        self.schema, self._bf16_net = schema, None
+        self.schema, self._bf16_net, self._tables = schema, None, None
         self.code = fit_table(table, schema, EncodingConfig(n_bins=cfg.n_bins, max_exact=cfg.max_exact))
         rng = np.random.default_rng(cfg.seed)
         tokens = torch.from_numpy(self.code.encode(table, rng)).to(self._device())  # (N, C), once
@@ -83,7 +86,7 @@ class VAEModel:
         """
         cfg, device = self.config, self._device()
         started = time.perf_counter() if started is None else started
-        self.schema, self.code, self._bf16_net = schema, code, None
+        self.schema, self.code, self._bf16_net, self._tables = schema, code, None, None
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(cfg.seed)
             self.net = TabularVAE(self.code.vocab_sizes, cfg).to(device)
@@ -108,14 +111,13 @@ class VAEModel:
         generator = torch.Generator().manual_seed(seed)
         fixed_cols = sorted(fixed_tokens)
         free = [c for c in range(len(self.code.columns)) if c not in fixed_tokens]
-        # CPU batches stay cache-sized: large ones ran slower in fp32
-        batch = 262_144 if device.type == "cuda" else 16_384
+        batch = GPU_BATCH if device.type == "cuda" else CPU_BATCH
         if fixed_tokens:  # each row weighs condition_draws latents: keep the working set as large
             batch = max(1024, min(batch, batch * 4 // self.config.condition_draws))
         net = self._inference_net(device)
         if fixed_tokens and self.proposal is None and self.config.proposal_steps:
             self._fit_proposal(device, progress)
-        tables = forbidden_tables(self.schema.rules, self.code, device)
+        tables = self._forbidden(device)
         parts = []
         for start in range(0, n, batch):
             size = min(batch, n - start)
@@ -141,6 +143,12 @@ class VAEModel:
             self.proposal, self.history["proposal_loss"] = sampling.fit_latent_proposal(
                 self.config, self._inference_net(device), self.code, progress
             )
+
+    def _forbidden(self, device: torch.device) -> Tables:
+        """The forbidden pairs' token masks, built once per fitted model."""
+        if self._tables is None:
+            self._tables = forbidden_tables(self.schema.rules, self.code, device)
+        return self._tables
 
     def _inference_net(self, device: torch.device) -> TabularVAE:
         """The network sampling runs: a bf16 copy where bf16 is the precision (one cast, not one

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from synth.models.masks import mask_grouped, mask_logits
+from synth.models.masks import mask_grouped, mask_probs
 from synth.models.vae.config import VAEConfig
 
 
@@ -202,10 +202,10 @@ class TabularVAE(nn.Module):
             if col in fixed:
                 token = fixed[col]
             else:
-                logits = self._next_logits(h, decoded, col)
+                probs = torch.softmax(self._next_logits(h, decoded, col), -1)
                 if tables:
-                    logits = mask_logits(logits, col, out, order[:step], tables)
-                token = draw_categorical(logits, generator)
+                    probs = mask_probs(probs, col, out, order[:step], tables)
+                token = draw(probs, generator)
             out[:, col] = token
             decoded += self.dec_embed(token + self.offsets[col])
         return out
@@ -233,10 +233,10 @@ class TabularVAE(nn.Module):
         done[:, first] = True
         for step in range(orders.shape[1]):
             cols = orders[:, step]  # (G,)
-            logits = self._grouped_logits(h, cols, head)
+            probs = torch.softmax(self._grouped_logits(h, cols, head), -1)  # (G, R, V)
             if tables:
-                logits = mask_grouped(logits, cols, grouped_out, done, tables)
-            token = draw_categorical(logits, generator)  # (G, R)
+                probs = mask_grouped(probs, cols, grouped_out, done, tables)
+            token = draw(probs, generator)  # (G, R)
             grouped_out[groups, :, cols] = token
             done[groups, cols] = True
             h += self.dec_embed(token + self.offsets[cols][:, None])
@@ -294,11 +294,17 @@ class TabularVAE(nn.Module):
 
 
 def draw_categorical(logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """One draw per row from softmax(logits), along the last axis, by the inverse of its CDF.
+    """One draw per row from softmax(logits), along the last axis (see :func:`draw`)."""
+    return draw(torch.softmax(logits.float(), -1), generator)
+
+
+def draw(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """One draw per row from ``probs`` (unnormalised, non-negative) along the last axis, by the
+    inverse of its CDF.
 
     One uniform number per row, where the Gumbel-max trick needs one per value and two
     logarithms of each: on 2 CPU cores those were a sixth of decoding a row.
     """
-    cdf = torch.softmax(logits.float(), -1).cumsum(-1)  # (..., V)
-    uniform = torch.rand((*logits.shape[:-1], 1), generator=generator).to(logits.device)
+    cdf = probs.cumsum(-1)  # (..., V)
+    uniform = torch.rand((*probs.shape[:-1], 1), generator=generator).to(probs.device)
     return torch.searchsorted(cdf, uniform * cdf[..., -1:], right=True).squeeze(-1)

@@ -66,6 +66,8 @@ def test_adult_pairs_kept_without_repairs(adult_ruled, adult_vae, name):
         assert "FixedCombinations" in kept
     combination = [r.name for r in schema.rules if r.kind == "combination" and "combos" in r.params]
     assert not set(model.repairs) & set(combination)  # kept while sampling, not repaired after
+    drawn = model.sample(200, seed=3)  # the model's own rows, before any job conforms them
+    assert (drawn.dtypes == train[drawn.columns].dtypes).all()  # derived ints stay ints
 
 
 def test_a_fixed_dependent_value_fixes_its_determinant(adult_vae):
