@@ -129,7 +129,9 @@ def stream_bench(
     workers: Annotated[int, typer.Option(help="Dask worker processes drawing the chunks (1: none).")] = 1,
     out_dir: OutDir = Path("bench"),
 ) -> None:
-    """A Parquet table past memory: fitted in record batches for one epoch, sampled in chunks."""
+    """A Parquet table past memory: fitted in record batches for one epoch, sampled in chunks
+    through the streamed privacy gate.
+    """
     from synth.bench.streaming import run_stream_bench, write_stream_bench
 
     positive(rows, "--rows")

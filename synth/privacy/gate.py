@@ -188,18 +188,26 @@ def evaluate(
 
 
 def _copies_check(synthetic, train, holdout, modelled, removed: int, config: PrivacyConfig) -> Check:
-    """Copies of training rows against the limit plus the holdout's own rate: real data has
-    duplicates (identical sessions, loans), which real unseen rows repeat too.
-    """
     present = int(copy_mask(synthetic, train, modelled).sum())
-    total = max(len(synthetic) + removed, 1)
-    share = (present + removed) / total
     own = int(copy_mask(holdout, train, modelled).sum())
-    limit = config.copies_share_max + own / max(len(holdout), 1)
-    z = excess_share(present + removed, total, own, len(holdout))
-    rate = own / max(len(holdout), 1)
-    detail = f"{removed} removed before writing, {present} present; real unseen rows: {rate:.4f}"
-    return judge("copies", share, limit, "<=", detail, z > Z_EVIDENCE or config.judge == "estimate")
+    return copies_check(present + removed, len(synthetic) + removed, own, len(holdout), config, removed)
+
+
+def copies_check(
+    copies: int, drawn: int, own: int, holdout_rows: int, config: PrivacyConfig, removed: int = 0
+) -> Check:
+    """Copies of training rows (``copies`` of ``drawn`` rows, ``removed`` of them before
+    writing) against the limit plus the holdout's own rate (``own`` of ``holdout_rows``): real
+    data has duplicates (identical sessions, loans), which real unseen rows repeat too.
+    """
+    total = max(drawn, 1)
+    rate = own / max(holdout_rows, 1)
+    z = excess_share(copies, total, own, holdout_rows)
+    detail = f"{removed} removed before writing, {copies - removed} present; real unseen rows: {rate:.4f}"
+    return judge(
+        "copies", copies / total, config.copies_share_max + rate, "<=", detail,
+        z > Z_EVIDENCE or config.judge == "estimate",
+    )  # fmt: skip
 
 
 def _distance_checks(

@@ -10,6 +10,10 @@ gathering each batch from it (``VAEModel.fit_tokens``). Sampling draws chunks of
 on Dask workers, and appends each to one Parquet file, written under a temporary name and
 renamed into place.
 
+The second pass also holds out the privacy gate's rows and gathers what it needs of the
+training rows (``synth.privacy.streamed``); a draw given that gate protects every chunk before
+writing it, and publishes the file only if the gate passes.
+
 Rules are not mined here (mining reads a whole table); the schema is inferred from the sample.
 """
 
@@ -17,16 +21,18 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from synth.errors import InputError
+from synth.errors import GateFailed, InputError
 from synth.models.encoding import EncodingConfig, TableCode, fit_table
+from synth.privacy.streamed import Gatherer, RealEvidence, StreamedGate
 from synth.progress import Progress
-from synth.schema import Kind, Schema, infer_schema
+from synth.schema import Kind, infer_schema
 
 SAMPLE_ROWS = 200_000
 BATCH_ROWS = 262_144
@@ -104,30 +110,37 @@ def fit_encoding(sample: pd.DataFrame, counts: dict[str, pd.Series], config: Enc
     return schema, code
 
 
-def encode_to_map(path: Path, code: TableCode, total: int, folder: Path, seed: int) -> np.memmap:
-    """The second pass: every batch encoded into an int16 memory map (N, C) in ``folder``."""
+def encode_to_map(path: Path, code: TableCode, gatherer: Gatherer, folder: Path, seed: int) -> np.memmap:
+    """The second pass: every batch's training rows (``gatherer`` holds the others out and
+    gathers the gate's evidence) encoded into an int16 memory map (N, C) in ``folder``.
+    """
     if max(code.vocab_sizes) > np.iinfo(np.int16).max:
         raise InputError(f"{path}: a column has too many tokens for the streamed encoding")
+    rows = gatherer.total - len(gatherer.held)
     tokens = np.lib.format.open_memmap(folder / "tokens.npy", mode="w+", dtype=np.int16,
-                                       shape=(total, len(code.columns)))  # fmt: skip
-    rng, start = np.random.default_rng(seed), 0
+                                       shape=(rows, len(code.columns)))  # fmt: skip
+    rng, start, written = np.random.default_rng(seed), 0, 0
     for frame in batches(path):
-        tokens[start : start + len(frame)] = code.encode(frame, rng)
-        start += len(frame)
+        train = gatherer.split(frame, start)
+        tokens[written : written + len(train)] = code.encode(train, rng)
+        start, written = start + len(frame), written + len(train)
     tokens.flush()
     return tokens
 
 
-def fit_streamed(model, path: Path, *, progress: Progress | None = None) -> Schema:
-    """Fit ``model`` (a ``VAEModel``) on the Parquet dataset at ``path``; returns its schema."""
+def fit_streamed(model, path: Path, *, progress: Progress | None = None) -> RealEvidence:
+    """Fit ``model`` (a ``VAEModel``) on the Parquet dataset at ``path``, less the privacy
+    gate's holdout; returns the gate's evidence, with the schema.
+    """
     cfg = model.config
     sample, counts, total = survey(Path(path), cfg.seed)
     schema, code = fit_encoding(sample, counts, EncodingConfig(n_bins=cfg.n_bins, max_exact=cfg.max_exact))
+    gatherer = Gatherer(schema, total, cfg.seed)
     with tempfile.TemporaryDirectory(prefix="synth-tokens-") as folder:
-        tokens = encode_to_map(Path(path), code, total, Path(folder), cfg.seed)
+        tokens = encode_to_map(Path(path), code, gatherer, Path(folder), cfg.seed)
         model.fit_tokens(torch.from_numpy(tokens), code, schema, progress=progress)
         del tokens
-    return schema
+    return gatherer.evidence()
 
 
 def sample_to_parquet(
@@ -139,6 +152,7 @@ def sample_to_parquet(
     chunk: int | None = None,
     workers: int = 1,
     scheduler: str | None = None,
+    gate: StreamedGate | None = None,
 ) -> Path:
     """Draw ``n`` rows in chunks into one Parquet file at ``out`` (a temporary name first).
 
@@ -147,15 +161,25 @@ def sample_to_parquet(
     chunks are drawn on Dask workers and appended here in order as they arrive, at most two
     per worker in flight: the file is the one a single process writes, and memory holds a few
     chunks, whatever ``n``.
+
+    With a ``gate`` every chunk is protected before it is written (copies of training rows
+    dropped, rare levels replaced), and the file is renamed into place only if the gate passes;
+    otherwise it is removed and :class:`~synth.errors.GateFailed` names the failed checks.
     """
     out = Path(out)
     staging = out.with_name(f".{out.name}.partial")
     chunk = chunk or CHUNK_ROWS
     pieces = [(min(chunk, n - start), seed + index) for index, start in enumerate(range(0, n, chunk))]
     if workers <= 1 and scheduler is None:
-        _write((model.sample(size, seed=s) for size, s in pieces), staging)
+        frames = (model.sample(size, seed=s) for size, s in pieces)
     else:
-        _write(_drawn_on_dask(model, pieces, workers, scheduler), staging)
+        frames = _drawn_on_dask(model, pieces, workers, scheduler)
+    _write(frames if gate is None else map(gate.protect, frames), staging)
+    if gate is not None:
+        result = gate.result()
+        if not result.passed:
+            staging.unlink()
+            raise GateFailed(f"{out}: {result.summary()}", [asdict(c) for c in result.failed])
     staging.replace(out)
     return out
 

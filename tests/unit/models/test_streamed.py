@@ -7,7 +7,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from synth.errors import GateFailed
 from synth.models.vae import VAEModel, streamed
+from synth.privacy.gate import PrivacyConfig
+from synth.privacy.streamed import StreamedGate
 from tests.conftest import DATA
 
 TINY = {"epochs": 1, "d_model": 32, "batch_size": 256, "patience": 10, "proposal_steps": 0}
@@ -30,7 +33,7 @@ def dataset(tmp_path, monkeypatch):
 def test_a_table_is_fitted_in_batches_with_every_category_counted(dataset, tmp_path):
     path, frame = dataset
     model = VAEModel(**TINY)
-    schema = streamed.fit_streamed(model, path)
+    schema = streamed.fit_streamed(model, path).schema
     assert schema.names == list(frame.columns)
     _, workclass = model.code.column("workclass")
     assert "Planted-level" in workclass.levels  # one row in 12,000: never in a 400-row sample
@@ -65,6 +68,24 @@ def test_training_on_a_memory_map_matches_training_in_memory(dataset, tmp_path):
     second.fit_tokens(torch.from_numpy(mapped), code_model.code, code_model.schema)
     for a, b in zip(first.net.state_dict().values(), second.net.state_dict().values(), strict=True):
         torch.testing.assert_close(a, b)
+
+
+def test_a_gated_draw_is_published_only_when_the_gate_passes(dataset, tmp_path):
+    path, frame = dataset
+    model = VAEModel(**TINY)
+    evidence = streamed.fit_streamed(model, path)
+    assert len(evidence.holdout) == len(frame) // 5 and evidence.train_rows == len(frame) - len(frame) // 5
+    gate = StreamedGate(evidence, rows=2_500, config=PrivacyConfig(n_attacks=100))
+    out = streamed.sample_to_parquet(model, 2_500, tmp_path / "gated.parquet", seed=1, chunk=1_000, gate=gate)
+    assert len(pd.read_parquet(out)) == 2_500 - gate.removed and gate.drawn == 2_500
+    strict = StreamedGate(
+        evidence, rows=2_500, config=PrivacyConfig(n_attacks=100, dcr_share_max=0.01, judge="estimate")
+    )
+    with pytest.raises(GateFailed, match="dcr_share"):
+        streamed.sample_to_parquet(
+            model, 2_500, tmp_path / "refused.parquet", seed=1, chunk=1_000, gate=strict
+        )
+    assert not (tmp_path / "refused.parquet").exists() and not list(tmp_path.glob(".*partial"))
 
 
 @pytest.mark.slow
