@@ -1,0 +1,54 @@
+"""Where a draw of our VAE spends its time: fit on Adult's training split as ``synth bench
+models`` does (fp32, default settings), draw once to warm up, then profile one draw of as many
+rows as it trained on and print torch's operator table and the share of the whole draw that
+turning tokens into rows took.
+
+    python docs/profile_sampling.py
+"""
+
+from __future__ import annotations
+
+import time
+
+from torch.profiler import ProfilerActivity, profile, record_function
+
+from synth.datasets import load_dataset
+from synth.models import build
+from synth.models.vae import sampling
+from synth.rules.select import rules_for
+from synth.schema import infer_schema
+from synth.split import split
+
+
+def _labelled(decode):
+    def labelled(*args, **kwargs):
+        with record_function("decode"):
+            return decode(*args, **kwargs)
+
+    return labelled
+
+
+def main() -> None:
+    """Fit, warm up, profile one draw; print the table."""
+    sampling.decode = _labelled(sampling.decode)  # the network's share, labelled in the table
+    dataset = load_dataset("adult")
+    train, _ = split(dataset.frame, holdout=0.2, seed=0)
+    schema = rules_for(train, infer_schema(train, table=dataset.name))
+    model = build("vae", seed=0, precision="fp32")
+    model.fit(train, schema)
+    model.sample(len(train), seed=1)
+    started = time.perf_counter()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        model.sample(len(train), seed=2)
+    seconds = time.perf_counter() - started
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=20))
+    network = sum(e.cpu_time_total for e in prof.key_averages() if e.key == "decode") / 1e6
+    print(f"one draw of {len(train):,} rows: {seconds:.3f} s under the profiler")
+    if network:
+        print(
+            f"decoding tokens (network, masks, draws): {network:.3f} s; the rest: {seconds - network:.3f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()
