@@ -116,6 +116,7 @@ class StreamedGate:
         self._replacement = replacements(counts, self.config.rare_mode)
         self._share = min(1.0, len(self.evidence.holdout) / max(self.rows, 1))
         self._rng = np.random.default_rng(self.seed)
+        self._result: tuple[int, GateResult] | None = None
 
     def protect(self, chunk: pd.DataFrame) -> pd.DataFrame:
         """``chunk`` without its copies of training rows and with rare levels replaced."""
@@ -130,16 +131,22 @@ class StreamedGate:
 
     def result(self) -> GateResult:
         """Every check of :func:`~synth.privacy.gate.evaluate` on the samples, with copies and
-        rare values judged over every row drawn instead.
+        rare values judged over every row drawn instead. Computed once per set of chunks.
         """
+        if self._result is None or self._result[0] != self.drawn:
+            self._result = (self.drawn, self._judged())
+        return self._result[1]
+
+    def _judged(self) -> GateResult:
         e, config = self.evidence, self.config
-        synthetic = pd.concat(self.kept, ignore_index=True)
-        measured = evaluate(synthetic, e.train_sample, e.holdout, e.schema, config, seed=self.seed)
         own = int(is_copy(e.holdout, e).sum())
-        exact = {
-            "copies": copies_check(self.removed, self.drawn, own, len(e.holdout), config, self.removed),
-            "rare_values": _rare_check(synthetic, self._rare),
-        }
+        copies = copies_check(self.removed, self.drawn, own, len(e.holdout), config, self.removed)
+        synthetic = pd.concat(self.kept, ignore_index=True) if self.kept else pd.DataFrame()
+        if synthetic.empty:  # nothing left to measure: every row was a copy, or none was drawn
+            failed = judge("copies", 1.0, config.copies_share_max, "<=", "no row left to publish")
+            return GateResult([failed], self.removed, self.replaced, {"drawn_rows": float(self.drawn)})
+        measured = evaluate(synthetic, e.train_sample, e.holdout, e.schema, config, seed=self.seed)
+        exact = {"copies": copies, "rare_values": _rare_check(synthetic, self._rare)}
         checks = [exact.get(c.name, c) for c in measured.checks]
         figures = {**measured.figures, "sampled_rows": float(len(synthetic)), "drawn_rows": float(self.drawn)}
         return replace(measured, checks=checks, copies_removed=self.removed, rare_replaced=self.replaced,

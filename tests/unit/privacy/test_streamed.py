@@ -53,3 +53,13 @@ def test_chunks_lose_their_copies_and_rare_levels_and_the_gate_counts_every_row(
     assert checks["rare_values"].passed
     assert {"dcr_share", "membership_inference"} <= set(checks)  # measured on the samples
     assert result.figures["drawn_rows"] == len(fresh) + 5
+
+
+def test_a_draw_of_nothing_but_copies_fails_and_the_verdict_is_computed_once(gathered):
+    _, train, evidence = gathered
+    gate = StreamedGate(evidence, rows=100, config=FAST)
+    assert gate.protect(train.iloc[:100]).empty
+    result = gate.result()
+    assert not result.passed and result.copies_removed == 100
+    assert "no row left to publish" in result.failed[0].detail
+    assert gate.result() is result
