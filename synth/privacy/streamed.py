@@ -142,8 +142,9 @@ class StreamedGate:
         own = int(is_copy(e.holdout, e).sum())
         copies = copies_check(self.removed, self.drawn, own, len(e.holdout), config, self.removed)
         synthetic = pd.concat(self.kept, ignore_index=True) if self.kept else pd.DataFrame()
-        if synthetic.empty:  # nothing left to measure: every row was a copy, or none was drawn
-            failed = judge("copies", 1.0, config.copies_share_max, "<=", "no row left to publish")
+        if e.holdout.empty or synthetic.empty:  # nothing to measure against, or nothing to measure
+            why = "no holdout: the table is too small" if e.holdout.empty else "no row left to publish"
+            failed = judge("copies", 1.0, config.copies_share_max, "<=", why)
             return GateResult([failed], self.removed, self.replaced, {"drawn_rows": float(self.drawn)})
         measured = evaluate(synthetic, e.train_sample, e.holdout, e.schema, config, seed=self.seed)
         exact = {"copies": copies, "rare_values": _rare_check(synthetic, self._rare)}

@@ -178,7 +178,7 @@ def sample_to_parquet(
     if gate is not None:
         result = gate.result()
         if not result.passed:
-            staging.unlink()
+            staging.unlink(missing_ok=True)
             raise GateFailed(f"{out}: {result.summary()}", [asdict(c) for c in result.failed])
     staging.replace(out)
     return out
