@@ -25,6 +25,7 @@ from synth.bench.files import write_result
 from synth.bench.machine import machine_summary
 from synth.bench.memory import PeakMemory
 from synth.datasets import load_dataset
+from synth.progress import Progress
 
 WRITE_CHUNK = 1_000_000
 ROW_GROUP = 131_072  # rows per Parquet row group: a reader holds one at a time
@@ -85,7 +86,12 @@ def make_dataset(rows: int, path: Path, seed: int = 0) -> Path:
 
 
 def run_stream_bench(
-    rows: int, folder: Path, precision: str = "auto", seed: int = 0, workers: int = 1
+    rows: int,
+    folder: Path,
+    precision: str = "auto",
+    seed: int = 0,
+    workers: int = 1,
+    progress: Progress | None = None,
 ) -> StreamBench:
     """Write the dataset, fit one epoch from it, sample ``rows`` rows to Parquet (on ``workers``
     Dask worker processes when more than one); time and peak memory of every process.
@@ -105,11 +111,12 @@ def run_stream_bench(
     model = VAEModel(epochs=1, precision=precision, seed=seed)
     with PeakMemory() as peak:
         start = time.perf_counter()
-        evidence = fit_streamed(model, data)
+        evidence = fit_streamed(model, data, progress=progress)
         bench.figures["fit s (two passes, one epoch)"] = time.perf_counter() - start
         gate = StreamedGate(evidence, rows, seed=seed)
         start = time.perf_counter()
-        synthetic = _gated_draw(model, rows, folder / f"stream-{rows}-synthetic.parquet", seed, workers, gate)
+        out = folder / f"stream-{rows}-synthetic.parquet"
+        synthetic = _gated_draw(model, rows, out, seed, workers, gate, progress)
         bench.figures["sample s (privacy gate included)"] = time.perf_counter() - start
     bench.figures["sampled rows/s"] = rows / bench.figures["sample s (privacy gate included)"]
     bench.figures["peak RSS GiB (fit and sample)"] = peak.gib
@@ -129,13 +136,13 @@ def run_stream_bench(
     return bench
 
 
-def _gated_draw(model, rows: int, out: Path, seed: int, workers: int, gate) -> Path | None:
+def _gated_draw(model, rows: int, out: Path, seed: int, workers: int, gate, progress) -> Path | None:
     """The gated draw's file, or None if the gate refused it (the bench reports its checks)."""
     from synth.errors import GateFailed
     from synth.models.vae.streamed import sample_to_parquet
 
     try:
-        return sample_to_parquet(model, rows, out, seed=seed, workers=workers, gate=gate)
+        return sample_to_parquet(model, rows, out, seed=seed, workers=workers, gate=gate, progress=progress)
     except GateFailed:
         return None
 

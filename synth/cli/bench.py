@@ -138,7 +138,8 @@ def stream_bench(
     if precision not in ("auto", "fp32", "bf16"):
         raise JobError(f"--precision must be auto, fp32 or bf16, got {precision!r}")
     positive(workers, "--workers")
-    result = run_stream_bench(rows, Path(out_dir), precision, workers=workers)
+    with progress_bar() as progress:
+        result = run_stream_bench(rows, Path(out_dir), precision, workers=workers, progress=progress)
     md, js = write_stream_bench(result, out_dir)
     out.print(result.to_markdown())
     out.print(f"wrote {md} and {js}")

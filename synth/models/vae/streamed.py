@@ -68,7 +68,9 @@ def count_rows(path: Path) -> int:
     return sum(pq.ParquetFile(file).metadata.num_rows for file in files(path))
 
 
-def survey(path: Path, seed: int) -> tuple[pd.DataFrame, dict[str, pd.Series], int]:
+def survey(
+    path: Path, seed: int, progress: Progress | None = None
+) -> tuple[pd.DataFrame, dict[str, pd.Series], int]:
     """One pass: a uniform sample of the rows, every text column's exact value counts (and every
     column's missing values, under :data:`MISSING`), and the number of rows.
     """
@@ -77,9 +79,12 @@ def survey(path: Path, seed: int) -> tuple[pd.DataFrame, dict[str, pd.Series], i
         raise InputError(f"{path}: the dataset has no rows")
     share = min(1.0, SAMPLE_ROWS / total)
     rng = np.random.default_rng(seed)
-    parts, counts = [], {}
+    parts, counts, read = [], {}, 0
     for frame in batches(path):
         parts.append(frame.loc[rng.random(len(frame)) < share])
+        read += len(frame)
+        if progress:
+            progress("count", read, total)
         for name in frame.columns:
             values = frame[name]
             many = name in counts and len(counts[name]) > FEW_VALUES  # a number of many values: bins
@@ -110,7 +115,9 @@ def fit_encoding(sample: pd.DataFrame, counts: dict[str, pd.Series], config: Enc
     return schema, code
 
 
-def encode_to_map(path: Path, code: TableCode, gatherer: Gatherer, folder: Path, seed: int) -> np.memmap:
+def encode_to_map(
+    path: Path, code: TableCode, gatherer: Gatherer, folder: Path, seed: int, progress: Progress | None = None
+) -> np.memmap:
     """The second pass: every batch's training rows (``gatherer`` holds the others out and
     gathers the gate's evidence) encoded into an int16 memory map (N, C) in ``folder``.
     """
@@ -124,20 +131,23 @@ def encode_to_map(path: Path, code: TableCode, gatherer: Gatherer, folder: Path,
         train = gatherer.split(frame, start)
         tokens[written : written + len(train)] = code.encode(train, rng)
         start, written = start + len(frame), written + len(train)
+        if progress:
+            progress("encode", start, gatherer.total)
     tokens.flush()
     return tokens
 
 
 def fit_streamed(model, path: Path, *, progress: Progress | None = None) -> RealEvidence:
     """Fit ``model`` (a ``VAEModel``) on the Parquet dataset at ``path``, less the privacy
-    gate's holdout; returns the gate's evidence, with the schema.
+    gate's holdout; returns the gate's evidence, with the schema. ``progress`` hears of every
+    phase: ``count`` and ``encode`` per batch read, ``fit`` per epoch.
     """
     cfg = model.config
-    sample, counts, total = survey(Path(path), cfg.seed)
+    sample, counts, total = survey(Path(path), cfg.seed, progress)
     schema, code = fit_encoding(sample, counts, EncodingConfig(n_bins=cfg.n_bins, max_exact=cfg.max_exact))
     gatherer = Gatherer(schema, total, cfg.seed)
     with tempfile.TemporaryDirectory(prefix="synth-tokens-") as folder:
-        tokens = encode_to_map(Path(path), code, gatherer, Path(folder), cfg.seed)
+        tokens = encode_to_map(Path(path), code, gatherer, Path(folder), cfg.seed, progress)
         model.fit_tokens(torch.from_numpy(tokens), code, schema, progress=progress)
         del tokens
     return gatherer.evidence()
@@ -153,6 +163,7 @@ def sample_to_parquet(
     workers: int = 1,
     scheduler: str | None = None,
     gate: StreamedGate | None = None,
+    progress: Progress | None = None,
 ) -> Path:
     """Draw ``n`` rows in chunks into one Parquet file at ``out`` (a temporary name first).
 
@@ -165,6 +176,7 @@ def sample_to_parquet(
     With a ``gate`` every chunk is protected before it is written (copies of training rows
     dropped, rare levels replaced), and the file is renamed into place only if the gate passes;
     otherwise it is removed and :class:`~synth.errors.GateFailed` names the failed checks.
+    ``progress`` hears of every chunk drawn (``sample``).
     """
     out = Path(out)
     staging = out.with_name(f".{out.name}.partial")
@@ -174,6 +186,7 @@ def sample_to_parquet(
         frames = (model.sample(size, seed=s) for size, s in pieces)
     else:
         frames = _drawn_on_dask(model, pieces, workers, scheduler)
+    frames = _reported(frames, n, progress)
     _write(frames if gate is None else map(gate.protect, frames), staging)
     if gate is not None:
         result = gate.result()
@@ -182,6 +195,15 @@ def sample_to_parquet(
             raise GateFailed(f"{out}: {result.summary()}", [asdict(c) for c in result.failed])
     staging.replace(out)
     return out
+
+
+def _reported(frames: Iterator[pd.DataFrame], n: int, progress: Progress | None) -> Iterator[pd.DataFrame]:
+    done = 0
+    for frame in frames:
+        done += len(frame)
+        if progress:
+            progress("sample", done, n)
+        yield frame
 
 
 def _write(frames: Iterator[pd.DataFrame], path: Path) -> None:

@@ -33,8 +33,11 @@ def dataset(tmp_path, monkeypatch):
 def test_a_table_is_fitted_in_batches_with_every_category_counted(dataset, tmp_path):
     path, frame = dataset
     model = VAEModel(**TINY)
-    schema = streamed.fit_streamed(model, path).schema
+    heard = []
+    schema = streamed.fit_streamed(model, path, progress=lambda *call, **_: heard.append(call)).schema
     assert schema.names == list(frame.columns)
+    assert [c for c in heard if c[0] != "fit"][-1] == ("encode", len(frame), len(frame))
+    assert {c[0] for c in heard} == {"count", "encode", "fit"}  # every phase is heard of
     _, workclass = model.code.column("workclass")
     assert "Planted-level" in workclass.levels  # one row in 12,000: never in a 400-row sample
     assert workclass.levels[0] == frame["workclass"].value_counts().index[0]  # ordered by exact counts
@@ -45,7 +48,11 @@ def test_a_large_draw_is_written_in_chunks_under_a_temporary_name(dataset, tmp_p
     path, frame = dataset
     model = VAEModel(**TINY)
     streamed.fit_streamed(model, path)
-    out = streamed.sample_to_parquet(model, 2_500, tmp_path / "synthetic.parquet", seed=1, chunk=1_000)
+    heard = []
+    out = streamed.sample_to_parquet(
+        model, 2_500, tmp_path / "synthetic.parquet", seed=1, chunk=1_000, progress=lambda *c: heard.append(c)
+    )
+    assert heard == [("sample", 1_000, 2_500), ("sample", 2_000, 2_500), ("sample", 2_500, 2_500)]
     drawn = pd.read_parquet(out)
     assert len(drawn) == 2_500 and list(drawn.columns) == list(frame.columns)
     assert pq.ParquetFile(out).metadata.num_row_groups == 3
