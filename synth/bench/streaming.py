@@ -100,6 +100,7 @@ def run_stream_bench(
     from synth.models.vae import VAEModel
     from synth.models.vae.streamed import fit_streamed
     from synth.privacy.streamed import StreamedGate
+    from synth.rules.check import violations
 
     folder.mkdir(parents=True, exist_ok=True)
     bench = StreamBench(rows, precision, workers)
@@ -115,8 +116,8 @@ def run_stream_bench(
         bench.figures["fit s (two passes, one epoch)"] = time.perf_counter() - start
         gate = StreamedGate(evidence, rows, seed=seed)
         start = time.perf_counter()
-        out = folder / f"stream-{rows}-synthetic.parquet"
-        synthetic = _gated_draw(model, rows, out, seed, workers, gate, progress)
+        out, repairs = folder / f"stream-{rows}-synthetic.parquet", {}
+        synthetic = _gated_draw(model, rows, out, seed, workers, gate, progress, repairs)
         bench.figures["sample s (privacy gate included)"] = time.perf_counter() - start
     bench.figures["sampled rows/s"] = rows / bench.figures["sample s (privacy gate included)"]
     bench.figures["peak RSS GiB (fit and sample)"] = peak.gib
@@ -128,21 +129,27 @@ def run_stream_bench(
     bench.figures["copies removed"] = float(result.copies_removed)
     for name in ("dcr_share", "membership_auc"):
         bench.figures[f"{name} (gate)"] = result.figures[name]
+    bench.figures["rules mined on the sample"] = float(len(evidence.schema.rules))
+    bench.figures["rows repaired (row-rule pairs)"] = float(sum(repairs.values()))
     if synthetic is not None:
-        real = _head(data, QUALITY_ROWS)
-        fidelity = evaluate_fidelity(real, _head(synthetic, QUALITY_ROWS), evidence.schema)
+        real, drawn = _head(data, QUALITY_ROWS), _head(synthetic, QUALITY_ROWS)
+        broken = sum(violations(drawn, evidence.schema.rules).values())
+        bench.figures["rule violations (first 100,000 rows)"] = float(broken)
+        fidelity = evaluate_fidelity(real, drawn, evidence.schema)
         bench.figures["shapes (first 100,000 rows of each)"] = fidelity.column_shapes
         bench.figures["trends (first 100,000 rows of each)"] = fidelity.pair_trends
     return bench
 
 
-def _gated_draw(model, rows: int, out: Path, seed: int, workers: int, gate, progress) -> Path | None:
+def _gated_draw(model, rows: int, out: Path, seed: int, workers: int, gate, progress, repairs) -> Path | None:
     """The gated draw's file, or None if the gate refused it (the bench reports its checks)."""
     from synth.errors import GateFailed
     from synth.models.vae.streamed import sample_to_parquet
 
     try:
-        return sample_to_parquet(model, rows, out, seed=seed, workers=workers, gate=gate, progress=progress)
+        return sample_to_parquet(
+            model, rows, out, seed=seed, workers=workers, gate=gate, progress=progress, repairs=repairs
+        )
     except GateFailed:
         return None
 

@@ -25,12 +25,11 @@ import numpy as np
 import pandas as pd
 
 from synth.errors import JobError
-from synth.rules.check import broken, key, keys, map_keys
-from synth.rules.repair import repair_all
+from synth.rules.check import broken, key, keys
+from synth.rules.repair import derive, repair_all
 from synth.schema import Column, Kind, Rule, Schema, widened_bounds
 
 _DAY = pd.Timedelta(days=1)
-_UNSEEN = "\x00unseen"
 
 
 @dataclass
@@ -247,20 +246,9 @@ class RuleCodec:
         return out[[c.name for c in self.schema.modelled]]
 
     def _derive(self, out: pd.DataFrame, rule: Rule) -> None:
-        """The dependent column from its determinant. A determinant value the map lacks (a
-        model's own rare-level token) takes the most common mapped value: a counted repair.
-        """
-        source, target = rule.columns
-        mapping = {key(a): b for a, b, _ in rule.params["map"]}
-        common = max(rule.params["map"], key=lambda row: row[2])
-        mapping = {k: np.nan if v is None else v for k, v in mapping.items()}
-        values = map_keys(out[source], mapping, _UNSEEN)
-        unseen = values == _UNSEEN
-        if unseen.any():
-            self.repairs[rule.name] = int(unseen.sum())
-            out[source] = out[source].astype(object).where(~unseen, common[0])
-            values[unseen] = np.nan if common[1] is None else common[1]
-        out[target] = pd.Series(values, index=out.index).infer_objects()  # ints stay ints
+        unseen = derive(out, rule)
+        if unseen:
+            self.repairs[rule.name] = unseen
 
     def _gap_order(self) -> list[tuple[str, Rule]]:
         """Chains (a <= b <= c) decode their low columns first."""

@@ -9,8 +9,27 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synth.rules.check import broken, key, keys
+from synth.rules.check import broken, key, keys, map_keys
 from synth.schema import Rule
+
+_UNSEEN = "\x00unseen"
+
+
+def derive(out: pd.DataFrame, rule: Rule) -> int:
+    """A ``depends`` rule's dependent column computed from its determinant, in place. A
+    determinant value the map lacks (a model's own rare-level token) takes the most common
+    mapped value; returns how many rows did (a repair, counted by the caller).
+    """
+    source, target = rule.columns
+    mapping = {key(a): np.nan if b is None else b for a, b, _ in rule.params["map"]}
+    common = max(rule.params["map"], key=lambda row: row[2])
+    values = map_keys(out[source], mapping, _UNSEEN)
+    unseen = values == _UNSEEN
+    if unseen.any():
+        out[source] = out[source].astype(object).where(~unseen, common[0])
+        values[unseen] = np.nan if common[1] is None else common[1]
+    out[target] = pd.Series(values, index=out.index).infer_objects()  # ints stay ints
+    return int(unseen.sum())
 
 
 def _repair_pair(out: pd.DataFrame, rule: Rule, bad: np.ndarray, cells: list) -> pd.DataFrame:
@@ -105,3 +124,19 @@ def repair_all(frame: pd.DataFrame, rules: list[Rule], every: tuple[Rule, ...]) 
             counts[rule.name] = int(bad.sum())
             frame = REPAIRS[rule.kind](frame, rule, bad, cells)
     return frame, counts
+
+
+def keep_all(frame: pd.DataFrame, rules: tuple[Rule, ...]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Every rule kept after sampling, for a model that learned the table's own columns (a
+    streamed table has no rule codec): each dependent column derived from its determinant, the
+    other rules' broken rows repaired. Returns the rows and, per rule, the rows changed.
+    """
+    out, counts = frame.copy(), {}
+    for rule in rules:
+        if rule.kind == "depends" and all(c in out.columns for c in rule.columns):
+            changed = int(broken(out, rule).sum())  # a determinant the map lacks among them
+            derive(out, rule)
+            if changed:
+                counts[rule.name] = changed
+    out, repaired = repair_all(out, [r for r in rules if r.kind in REPAIRS], rules)
+    return out, {**counts, **repaired}

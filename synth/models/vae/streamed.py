@@ -14,7 +14,9 @@ The second pass also holds out the privacy gate's rows and gathers what it needs
 training rows (``synth.privacy.streamed``); a draw given that gate protects every chunk before
 writing it, and publishes the file only if the gate passes.
 
-Rules are not mined here (mining reads a whole table); the schema is inferred from the sample.
+The schema is inferred from the sample, and its rules are mined on it: the decoder masks
+forbidden pairs while it draws, and each chunk's dependent columns are derived and any other
+broken rows repaired before the gate sees it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from synth.errors import GateFailed, InputError
 from synth.models.encoding import EncodingConfig, TableCode, fit_table
 from synth.privacy.streamed import Gatherer, RealEvidence, StreamedGate
 from synth.progress import Progress
+from synth.rules.repair import keep_all
+from synth.rules.select import rules_for
 from synth.schema import Kind, infer_schema
 
 SAMPLE_ROWS = 200_000
@@ -145,6 +149,7 @@ def fit_streamed(model, path: Path, *, progress: Progress | None = None) -> Real
     cfg = model.config
     sample, counts, total = survey(Path(path), cfg.seed, progress)
     schema, code = fit_encoding(sample, counts, EncodingConfig(n_bins=cfg.n_bins, max_exact=cfg.max_exact))
+    schema = rules_for(sample, schema)  # mined on the sample: every draw keeps them
     gatherer = Gatherer(schema, total, cfg.seed)
     with tempfile.TemporaryDirectory(prefix="synth-tokens-") as folder:
         tokens = encode_to_map(Path(path), code, gatherer, Path(folder), cfg.seed, progress)
@@ -164,6 +169,7 @@ def sample_to_parquet(
     scheduler: str | None = None,
     gate: StreamedGate | None = None,
     progress: Progress | None = None,
+    repairs: dict[str, int] | None = None,
 ) -> Path:
     """Draw ``n`` rows in chunks into one Parquet file at ``out`` (a temporary name first).
 
@@ -177,6 +183,11 @@ def sample_to_parquet(
     dropped, rare levels replaced), and the file is renamed into place only if the gate passes;
     otherwise it is removed and :class:`~synth.errors.GateFailed` names the failed checks.
     ``progress`` hears of every chunk drawn (``sample``).
+
+    Every chunk keeps the model's rules before anything else sees it: the decoder already
+    masks forbidden pairs; dependent columns are derived and the rows that break another rule
+    repaired (:func:`~synth.rules.repair.keep_all`); ``repairs``, when given, is filled with
+    the rows each rule changed.
     """
     out = Path(out)
     staging = out.with_name(f".{out.name}.partial")
@@ -186,7 +197,7 @@ def sample_to_parquet(
         frames = (model.sample(size, seed=s) for size, s in pieces)
     else:
         frames = _drawn_on_dask(model, pieces, workers, scheduler)
-    frames = _reported(frames, n, progress)
+    frames = _kept(_reported(frames, n, progress), model.schema.rules, {} if repairs is None else repairs)
     _write(frames if gate is None else map(gate.protect, frames), staging)
     if gate is not None:
         result = gate.result()
@@ -204,6 +215,14 @@ def _reported(frames: Iterator[pd.DataFrame], n: int, progress: Progress | None)
         if progress:
             progress("sample", done, n)
         yield frame
+
+
+def _kept(frames: Iterator[pd.DataFrame], rules, repairs: dict[str, int]) -> Iterator[pd.DataFrame]:
+    for frame in frames:
+        kept, counts = keep_all(frame, rules)
+        for name, count in counts.items():
+            repairs[name] = repairs.get(name, 0) + count
+        yield kept
 
 
 def _write(frames: Iterator[pd.DataFrame], path: Path) -> None:

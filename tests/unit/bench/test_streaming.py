@@ -16,6 +16,7 @@ def test_a_small_streamed_run_reports_every_figure(tmp_path, monkeypatch):
     assert len(data) == 6_000 and len(synthetic) == 6_000 - figures["copies removed"]
     assert list(synthetic.columns) == list(data.columns)
     assert figures["privacy gate passed"] == 1 and figures["held out for the gate"] == 1_200
+    assert figures["rules mined on the sample"] > 0 and figures["rule violations (first 100,000 rows)"] == 0
     assert figures["peak RSS GiB (fit and sample)"] > 0.1 and figures["sampled rows/s"] > 0
     assert 0.5 < figures["shapes (first 100,000 rows of each)"] <= 1.0
     assert "| sample s (privacy gate included) |" in result.to_markdown()

@@ -11,6 +11,7 @@ from synth.errors import GateFailed
 from synth.models.vae import VAEModel, streamed
 from synth.privacy.gate import PrivacyConfig
 from synth.privacy.streamed import StreamedGate
+from synth.rules.check import violations
 from tests.conftest import DATA
 
 TINY = {"epochs": 1, "d_model": 32, "batch_size": 256, "patience": 10, "proposal_steps": 0}
@@ -82,9 +83,17 @@ def test_a_gated_draw_is_published_only_when_the_gate_passes(dataset, tmp_path):
     model = VAEModel(**TINY)
     evidence = streamed.fit_streamed(model, path)
     assert len(evidence.holdout) == len(frame) // 5 and evidence.train_rows == len(frame) - len(frame) // 5
-    gate = StreamedGate(evidence, rows=2_500, config=PrivacyConfig(n_attacks=100))
-    out = streamed.sample_to_parquet(model, 2_500, tmp_path / "gated.parquet", seed=1, chunk=1_000, gate=gate)
-    assert len(pd.read_parquet(out)) == 2_500 - gate.removed and gate.drawn == 2_500
+    gate, repairs = StreamedGate(evidence, rows=2_500, config=PrivacyConfig(n_attacks=100)), {}
+    out = streamed.sample_to_parquet(
+        model, 2_500, tmp_path / "gated.parquet", seed=1, chunk=1_000, gate=gate, repairs=repairs
+    )
+    drawn = pd.read_parquet(out)
+    assert len(drawn) == 2_500 - gate.removed and gate.drawn == 2_500
+    rules = evidence.schema.rules  # mined on the survey's sample
+    assert {"depends", "integer", "range"} <= {r.kind for r in rules}
+    assert sum(violations(drawn, rules).values()) == 0
+    depends = next(r.name for r in rules if r.kind == "depends")
+    assert repairs[depends] > 0  # a 1-epoch model breaks it; the chunks were mended before writing
     strict = StreamedGate(
         evidence, rows=2_500, config=PrivacyConfig(n_attacks=100, dcr_share_max=0.01, judge="estimate")
     )
