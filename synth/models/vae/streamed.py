@@ -197,7 +197,8 @@ def sample_to_parquet(
         frames = (model.sample(size, seed=s) for size, s in pieces)
     else:
         frames = _drawn_on_dask(model, pieces, workers, scheduler)
-    frames = _kept(_reported(frames, n, progress), model.schema.rules, {} if repairs is None else repairs)
+    rules = model.schema.rules if model.schema is not None else ()  # unfitted: its sample() says so
+    frames = _kept(_reported(frames, n, progress), rules, {} if repairs is None else repairs)
     _write(frames if gate is None else map(gate.protect, frames), staging)
     if gate is not None:
         result = gate.result()

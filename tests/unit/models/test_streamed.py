@@ -122,3 +122,11 @@ def test_chunks_drawn_on_dask_workers_make_the_same_file(dataset, tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(here), pd.read_parquet(there))
     assert pq.ParquetFile(there).metadata.num_row_groups == 5
     assert not list(tmp_path.glob(".*partial"))
+
+
+def test_an_unfitted_model_is_one_clear_error_and_writes_nothing(tmp_path):
+    from synth.errors import NotFittedError
+
+    with pytest.raises(NotFittedError, match="fitted before sampling"):
+        streamed.sample_to_parquet(VAEModel(**TINY), 10, tmp_path / "never.parquet")
+    assert not list(tmp_path.iterdir())
