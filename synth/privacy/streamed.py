@@ -105,10 +105,10 @@ class StreamedGate:
     rows: int
     config: PrivacyConfig = field(default_factory=PrivacyConfig)
     seed: int = 0
-    drawn: int = 0
-    removed: int = 0
-    replaced: dict[str, int] = field(default_factory=dict)
-    kept: list[pd.DataFrame] = field(default_factory=list)
+    drawn: int = field(default=0, init=False)  # what the chunks so far held ...
+    removed: int = field(default=0, init=False)  # ... their copies of training rows ...
+    replaced: dict[str, int] = field(default_factory=dict, init=False)  # ... their rare levels
+    kept: list[pd.DataFrame] = field(default_factory=list, init=False)  # the rows measured
 
     def __post_init__(self) -> None:
         counts = self.evidence.level_counts
