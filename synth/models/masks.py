@@ -64,19 +64,37 @@ def mask_probs(probs: torch.Tensor, col: int, tokens: torch.Tensor, done: list[i
     return probs
 
 
-def mask_grouped(
-    probs: torch.Tensor, cols: torch.Tensor, tokens: torch.Tensor, done: torch.Tensor, tables: Tables
-):
-    """:func:`mask_probs` for G groups at once: ``probs`` (G, R, V), group g decodes
-    ``cols[g]``; ``tokens`` (G, R, C); ``done`` (G, C) marks the columns each group has decoded.
-    Only the few groups a table applies to are touched.
+Plan = list[list[tuple[int, int, list[int]]]]
+"""Per decoding step, (group, column it decodes, partners already decoded with a table)."""
+
+
+def plan_grouped(tables: Tables, first: list[int], orders: list[list[int]]) -> Plan:
+    """Which groups each step of a grouped decode must mask, worked out once from the orders
+    (G lists of free columns, ``first`` decoded before them), so that the decoding loop spends
+    nothing on the groups no table touches.
     """
-    banned: dict[int, torch.Tensor] = {}  # group -> (R, V of its column)
-    for (partner, col), table in tables.items():
-        for group in torch.nonzero((cols == col) & done[:, partner]).flatten().tolist():
-            hit = table[tokens[group, :, partner]]
-            banned[group] = hit | banned[group] if group in banned else hit
-    for group, hit in banned.items():
+    partners_of: dict[int, list[int]] = {}
+    for partner, col in tables:
+        partners_of.setdefault(col, []).append(partner)
+    plan: Plan = [[] for _ in range(len(orders[0]) if orders else 0)]
+    for group, order in enumerate(orders):
+        done = set(first)
+        for step, col in enumerate(order):
+            partners = [p for p in partners_of.get(col, ()) if p in done]
+            if partners:
+                plan[step].append((group, col, partners))
+            done.add(col)
+    return plan
+
+
+def mask_grouped(probs: torch.Tensor, step_plan: list, tokens: torch.Tensor, tables: Tables) -> torch.Tensor:
+    """:func:`mask_probs` for G groups at once: ``probs`` (G, R, V), ``tokens`` (G, R, C), and
+    ``step_plan`` this step's entry of :func:`plan_grouped`. Works in place on ``probs``.
+    """
+    for group, col, partners in step_plan:
+        hit = tables[(partners[0], col)][tokens[group, :, partners[0]]]  # (R, V of col)
+        for partner in partners[1:]:
+            hit |= tables[(partner, col)][tokens[group, :, partner]]
         _zero_unless_all(probs[group, :, : hit.shape[-1]], hit)
     return probs
 

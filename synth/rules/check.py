@@ -52,12 +52,24 @@ def keys(values: pd.Series) -> pd.Series:
     return out.map(lambda v: v.item() if isinstance(v, np.generic) else v)
 
 
+def factorized(values: pd.Series) -> tuple[np.ndarray, dict]:
+    """Each row's code (a missing value: -1) and the codes by :func:`key`: the raw values are
+    factorised, with no per-row copy into keys, so a rule looks up each distinct value once.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    index = {(u.item() if isinstance(u, np.generic) else u): i for i, u in enumerate(uniques)}
+    return codes, {**index, _NULL: -1}
+
+
 def map_keys(values: pd.Series, mapping: dict, default) -> np.ndarray:
     """``mapping`` applied to :func:`keys` of ``values`` (``default`` for a key it lacks), as an
     object array: one dictionary lookup per distinct value, not per row.
     """
-    codes, uniques = pd.factorize(keys(values).to_numpy())
-    return np.array([mapping.get(u, default) for u in uniques] + [default], dtype=object)[codes]
+    codes, index = factorized(values)
+    table = np.empty(len(index), dtype=object)  # code -1, a missing value, is the last slot
+    for value, code in index.items():
+        table[code] = mapping.get(value, default)
+    return table[codes]
 
 
 def key(value):
@@ -87,19 +99,12 @@ def _combination(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
     """Rows holding a forbidden pair. Each column's keys are factorised once, so a pair is two
     integer comparisons, not two passes of Python equality over the column's objects.
     """
-    coded: dict[str, tuple[np.ndarray, dict]] = {}
-
-    def code(column: str, value) -> tuple[np.ndarray, int]:
-        if column not in coded:
-            codes, uniques = pd.factorize(keys(frame[column]).to_numpy())
-            coded[column] = (codes, {v: i for i, v in enumerate(uniques)})
-        codes, index = coded[column]
-        return codes, index.get(key(value), -2)
-
+    coded = {column: factorized(frame[column]) for column in rule.columns}
     out = np.zeros(len(frame), dtype=bool)
     for a, b, va, vb, _ in rule.params["forbidden"]:
-        (codes_a, code_a), (codes_b, code_b) = code(a, va), code(b, vb)
-        if code_a >= 0 and code_b >= 0:
+        (codes_a, index_a), (codes_b, index_b) = coded[a], coded[b]
+        code_a, code_b = index_a.get(key(va)), index_b.get(key(vb))
+        if code_a is not None and code_b is not None:
             out |= (codes_a == code_a) & (codes_b == code_b)
     return out
 
@@ -136,8 +141,8 @@ def _nulls(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
 
 def _integer(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
     values = _number(frame[rule.columns[0]])
-    with np.errstate(invalid="ignore"):
-        return ~np.isnan(values) & (np.mod(values, 1) != 0)
+    with np.errstate(invalid="ignore"):  # an infinite value's fraction is NaN: broken
+        return ~np.isnan(values) & (values - np.floor(values) != 0)
 
 
 def _values(frame: pd.DataFrame, rule: Rule) -> np.ndarray:

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from synth.models.masks import mask_grouped, mask_probs
+from synth.models.masks import mask_grouped, mask_probs, plan_grouped
 from synth.models.vae.config import VAEConfig
 
 
@@ -105,6 +105,7 @@ class TabularVAE(nn.Module):
         self.norm = nn.LayerNorm(d)
         self.column_mlp = ColumnMLP(n_cols, d, cfg.column_hidden) if cfg.column_hidden else None
         self.head = nn.Linear(d, total)
+        self._head: tuple | None = None  # padded_head's last result, with its weights' versions
         with torch.no_grad():
             self.dec_embed.weight[:total].normal_(std=1 / math.sqrt(n_cols))
         nn.init.normal_(self.position, std=0.02)
@@ -212,12 +213,20 @@ class TabularVAE(nn.Module):
 
     @torch.no_grad()
     def sample_grouped(
-        self, z: torch.Tensor, first: list[int], orders: torch.Tensor, fixed: dict, generator, tables=None
+        self,
+        z: torch.Tensor,
+        first: list[int],
+        orders: torch.Tensor,
+        fixed: dict,
+        generator,
+        tables=None,
     ) -> torch.Tensor:
         """Decode the ``first`` (fixed) columns, then the rest in a column order of each group's
         own: the rows of ``z`` form G equal contiguous groups, group g decoding ``orders[g]``
         (G, free columns). Each step runs its batched products once over every group, whichever
-        column each decodes, instead of once per group, which is what a GPU needs.
+        column each decodes, instead of once per group, which is what a GPU needs; its output
+        layer is only as wide as the largest vocabulary that step decodes, so orders whose
+        columns agree in width at each step (``sampling.random_orders``) pad little.
         """
         n_groups, n_cols = orders.shape[0], len(self.vocab_sizes)
         h, decoded = self._start(z)
@@ -227,25 +236,30 @@ class TabularVAE(nn.Module):
             decoded += self.dec_embed(fixed[col] + self.offsets[col])
         h = (h + decoded).view(n_groups, -1, h.shape[-1])  # (G, R, D): latent plus what is decoded
         grouped_out = out.view(n_groups, -1, n_cols)
-        head = self._padded_head()
+        head = self.padded_head()
         groups = torch.arange(n_groups, device=z.device)
-        done = torch.zeros(n_groups, n_cols, dtype=torch.bool, device=z.device)
-        done[:, first] = True
-        for step in range(orders.shape[1]):
+        steps = orders.cpu()
+        widths = torch.tensor(self.vocab_sizes)[steps].amax(0).tolist()  # (free,) per step
+        plan = plan_grouped(tables, first, steps.tolist()) if tables else None
+        for step, width in enumerate(widths):
             cols = orders[:, step]  # (G,)
-            probs = torch.softmax(self._grouped_logits(h, cols, head), -1)  # (G, R, V)
-            if tables:
-                probs = mask_grouped(probs, cols, grouped_out, done, tables)
+            probs = torch.softmax(self._grouped_logits(h, cols, head, width), -1)  # (G, R, width)
+            if plan and plan[step]:
+                probs = mask_grouped(probs, plan[step], grouped_out, tables)
             token = draw(probs, generator)  # (G, R)
             grouped_out[groups, :, cols] = token
-            done[groups, cols] = True
             h += self.dec_embed(token + self.offsets[cols][:, None])
         return out
 
-    def _padded_head(self) -> tuple[torch.Tensor, torch.Tensor]:
+    def padded_head(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The output layer as (C, D, V) weights and (C, V) biases, V the largest vocabulary; a
-        smaller column's padding gets bias -inf, so it is never drawn.
+        smaller column's padding gets bias -inf, so it is never drawn. Built again only when
+        the weights have changed in place since (every batch of a draw reuses it).
         """
+        weights = self.head.weight, self.head.bias
+        key = tuple((w.data_ptr(), w._version, w.dtype) for w in weights)
+        if self._head is not None and self._head[0] == key:
+            return self._head[1]
         n_cols, width = len(self.vocab_sizes), max(self.vocab_sizes)
         weight = self.head.weight.new_zeros(n_cols, width, self.head.weight.shape[1])
         bias = self.head.bias.new_full((n_cols, width), float("-inf"))
@@ -253,17 +267,20 @@ class TabularVAE(nn.Module):
             start = int(self.offsets[col])
             weight[col, :size] = self.head.weight[start : start + size]
             bias[col, :size] = self.head.bias[start : start + size]
-        return weight.transpose(1, 2).contiguous(), bias
+        self._head = key, (weight.transpose(1, 2).contiguous(), bias)
+        return self._head[1]
 
-    def _grouped_logits(self, h: torch.Tensor, cols: torch.Tensor, head: tuple) -> torch.Tensor:
+    def _grouped_logits(
+        self, h: torch.Tensor, cols: torch.Tensor, head: tuple, width: int | None = None
+    ) -> torch.Tensor:
         """:meth:`_next_logits` for G groups at once: group g's rows predict column ``cols[g]``.
-        ``h`` (G, R, D) holds the latent plus the decoded columns' embeddings; returns (G, R, V),
-        padded as ``head``.
+        ``h`` (G, R, D) holds the latent plus the decoded columns' embeddings; returns (G, R, W),
+        padded as ``head``, W = ``width`` (at least each column's vocabulary; default: all).
         """
         y = self.blocks(h + self.position[cols][:, None, :])
         if self.column_mlp is not None:
             y = self.column_mlp.grouped(y, cols)
-        weight, bias = head
+        weight, bias = head[0][..., :width], head[1][..., :width]
         return torch.baddbmm(bias[cols][:, None, :], self.norm(y), weight[cols]).float()
 
     @torch.no_grad()

@@ -8,6 +8,9 @@ import torch
 from synth.errors import ModelError, NotFittedError
 from synth.evaluation.fidelity import evaluate_fidelity
 from synth.models import build, integrity, load, save
+from synth.models.vae.config import VAEConfig
+from synth.models.vae.network import TabularVAE
+from synth.models.vae.sampling import random_orders
 from synth.schema import infer_schema
 from tests.conftest import TINY_VAE
 
@@ -254,12 +257,36 @@ def test_grouped_logits_equal_each_groups_own_column(fitted):
         h, decoded = net._start(z)
         decoded.normal_(generator=generator)  # as if some columns were decoded
         cols = torch.tensor([3, 0, 5, 3])
-        grouped = net._grouped_logits((h + decoded).view(4, 32, -1), cols, net._padded_head())
+        grouped = net._grouped_logits((h + decoded).view(4, 32, -1), cols, net.padded_head())
         for g, col in enumerate(cols.tolist()):
             rows = slice(32 * g, 32 * (g + 1))
             alone = net._next_logits(h[rows], decoded[rows], col)
             torch.testing.assert_close(grouped[g, :, : alone.shape[1]], alone)
             assert torch.isneginf(grouped[g, :, alone.shape[1] :]).all()  # padding is never drawn
+
+
+def test_grouped_logits_narrowed_to_a_step_width_keep_the_first_columns():
+    net = TabularVAE([2, 5, 9], VAEConfig(d_model=16, column_hidden=8))
+    h = torch.randn(3, 4, 16)
+    cols = torch.tensor([0, 1, 0])
+    full = net._grouped_logits(h, cols, net.padded_head())
+    torch.testing.assert_close(net._grouped_logits(h, cols, net.padded_head(), 5), full[..., :5])
+    assert net.padded_head() is net.padded_head()  # built once while the weights stay the same
+    with torch.no_grad():
+        net.head.bias.add_(1.0)
+    assert torch.equal(net.padded_head()[1][0, :2], net.head.bias[:2])  # and again when they change
+
+
+def test_random_orders_are_uniform_permutations_that_agree_on_each_steps_width():
+    vocab = [2, 3, 9, 16, 40, 61, 5]
+    free = [0, 2, 3, 4, 5, 6]
+    generator = torch.Generator().manual_seed(0)
+    orders = torch.cat([random_orders(free, vocab, 8, generator) for _ in range(2_000)])  # (16,000, 6)
+    assert (orders.sort(1).values == torch.tensor(free)).all()
+    widths = torch.tensor(vocab)[orders].float().log2().ceil()
+    assert (widths.view(2_000, 8, 6).amin(1) == widths.view(2_000, 8, 6).amax(1)).all()
+    first = torch.stack([(orders[:, 0] == c).float().mean() for c in free])
+    assert (first - 1 / 6).abs().max() < 0.02  # each column opens an order as often as any other
 
 
 @pytest.mark.slow
