@@ -163,11 +163,11 @@ def default_bench_models() -> str:
 
 
 def bench_params(
-    models: str | None, epochs: int | None, precision: str = "auto"
+    models: str | None, epochs: int | None, precision: str = "auto", settings: list[str] | None = None
 ) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """The models a ``--models`` option names (default: :func:`default_bench_models`) and their
-    parameters (``--epochs`` for every deep model, ``--precision`` for ours); one clear error for
-    an unknown name.
+    parameters (``--epochs`` for every deep model, ``--precision`` and ``--set name=value`` for
+    ours); one clear error for an unknown name or a bad setting.
     """
     from synth.errors import JobError
     from synth.models.argn import INSTALL_HINT, engine_available
@@ -185,7 +185,23 @@ def bench_params(
             params[name]["epochs"] = epochs
         if name in OWN_MODELS and precision != "auto":
             params[name]["precision"] = precision  # the peers run fp32 on a CPU
+        if name in OWN_MODELS and settings:
+            params[name].update(_settings(settings))
+            build(name, **params[name])  # a bad name or value fails here, not after the peers ran
     return names, {m: p for m, p in params.items() if p}
+
+
+def _settings(settings: list[str]) -> dict[str, str]:
+    """``--set name=value`` options as parameters (the model's config converts the values)."""
+    from synth.errors import JobError
+
+    parsed = {}
+    for setting in settings:
+        name, sep, value = setting.partition("=")
+        if not sep or not name.strip():
+            raise JobError(f"--set: expected name=value, got '{setting}'")
+        parsed[name.strip()] = value.strip()
+    return parsed
 
 
 def run_bench(

@@ -41,6 +41,10 @@ def models_bench(
     precision: Annotated[
         str, typer.Option(help="Our VAE's precision: auto (bf16 on GPUs and AMX CPUs), fp32 or bf16.")
     ] = "auto",
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Our VAE's hyper-parameter as name=value, e.g. d_model=32 (repeatable)."),
+    ] = None,
 ) -> None:
     """Table models side by side on one split: fidelity, utility, privacy, rules, speed."""
     from synth.bench.tables import bench_params, run_bench, write_bench
@@ -50,7 +54,7 @@ def models_bench(
     positive(epochs, "--epochs")
     if copy_rows < 0:
         raise JobError(f"--copy-rows must be 0 or more, got {copy_rows}")
-    names, params = bench_params(models, epochs, precision)
+    names, params = bench_params(models, epochs, precision, settings)
     dataset = load_dataset(data)
     with progress_bar() as progress:
         result = run_bench(dataset, names, target=target, params=params, draws=draws, copy_rows=copy_rows,

@@ -128,6 +128,27 @@ def test_tabular_bench_rejects_a_negative_copy_rows(tmp_path, monkeypatch, capsy
     assert not out_dir.exists()
 
 
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [("d_model", "--set: expected name=value, got 'd_model'"), ("widths=3", "unknown parameter(s) widths")],
+)
+def test_tabular_bench_rejects_a_bad_setting_before_any_model_runs(
+    tmp_path, monkeypatch, capsys, setting, message
+):
+    code, _, err = synth(
+        monkeypatch, capsys, "bench", "models", "--models", "vae", "--set", setting, "--out", str(tmp_path)
+    )
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_bench_settings_reach_our_model_only():
+    from synth.bench.tables import bench_params
+
+    _, params = bench_params("gaussian_copula,vae", None, "fp32", ["d_model=32", "epochs=2"])
+    assert params == {"vae": {"precision": "fp32", "d_model": "32", "epochs": "2"}}
+
+
 def test_privacy_bench_rejects_too_few_rows(tmp_path, monkeypatch, capsys):
     out_dir = tmp_path / "bench"
     code, _, err = synth(monkeypatch, capsys, "bench", "privacy", "--real-rows", "5", "--out", str(out_dir))

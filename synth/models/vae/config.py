@@ -18,11 +18,11 @@ class VAEConfig:
     epochs: int | None = None  # None: AUTO_EPOCHS, more for a small table (training.planned_epochs)
     batch_size: int = 512
     lr: float = 8e-3
-    d_model: int = 48
+    d_model: int = 64
     d_latent: int = 16
     n_components: int = 16
     n_blocks: int = 0  # shared residual blocks before the per-column MLP
-    column_hidden: int = 48  # each column's own residual MLP; 0: none
+    column_hidden: int = 64  # each column's own residual MLP; 0: none
     weight_decay: float = 0.05
     beta: float = 1.0
     dropout: float = 0.025

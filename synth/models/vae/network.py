@@ -225,8 +225,7 @@ class TabularVAE(nn.Module):
         own: the rows of ``z`` form G equal contiguous groups, group g decoding ``orders[g]``
         (G, free columns). Each step runs its batched products once over every group, whichever
         column each decodes, instead of once per group, which is what a GPU needs; its output
-        layer is only as wide as the largest vocabulary that step decodes, so orders whose
-        columns agree in width at each step (``sampling.random_orders``) pad little.
+        layer and draw are only as wide as the largest vocabulary that step decodes.
         """
         n_groups, n_cols = orders.shape[0], len(self.vocab_sizes)
         h, decoded = self._start(z)

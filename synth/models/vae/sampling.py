@@ -48,7 +48,7 @@ def decode(
     n = len(z)
     n_groups = min(ORDERS_PER_BATCH, n)
     pad = -n % n_groups  # groups are equal: repeat a few rows, then drop them
-    orders = random_orders(free, net.vocab_sizes, n_groups, generator)
+    orders = random_orders(free, n_groups, generator)
     padded = {c: torch.cat([t, t[:pad]]) for c, t in fixed.items()}
     tokens = net.sample_grouped(
         torch.cat([z, z[:pad]]), first, orders.to(z.device), padded, generator, tables
@@ -56,24 +56,17 @@ def decode(
     return tokens[:n]
 
 
-def random_orders(free: list[int], vocab_sizes: list[int], n_groups: int, generator) -> torch.Tensor:
-    """``n_groups`` orders of the ``free`` columns (G, F), each uniformly random, that agree at
-    every step on the width class of the column they decode: its vocabulary rounded up to a
-    power of two.
+def random_orders(free: list[int], n_groups: int, generator) -> torch.Tensor:
+    """``n_groups`` orders of the ``free`` columns (G, F), each uniformly random and independent
+    of the others.
 
-    Why: a step's output layer and draw are as wide as the widest column any group decodes at
-    that step; with independent orders nearly every step would pay for the widest column of
-    the table. Each order is still uniform: a uniform permutation is a uniform sequence of
-    classes filled with a uniform arrangement of each class's columns; only the groups of one
-    batch share the sequence of classes.
+    Independent, although a step's output layer is as wide as the widest column any group
+    decodes at it: orders that agreed on each step's width class padded less, but every group
+    of a batch then decoded the widest columns at the same steps, and a draw of one batch (a
+    3,000-row demo) lost the ensemble over orders (docs/benchmarks.md).
     """
-    width_class = torch.tensor([math.ceil(math.log2(max(vocab_sizes[c], 2))) for c in free])  # (F,)
-    steps = width_class[torch.randperm(len(free), generator=generator)]  # (F,) each step's class
-    step_slots = torch.argsort(steps * len(free) + torch.arange(len(free)))  # steps by class
-    keys = width_class + torch.rand(n_groups, len(free), generator=generator)  # class, then random
-    orders = torch.empty(n_groups, len(free), dtype=torch.long)
-    orders[:, step_slots] = torch.tensor(free)[torch.argsort(keys, dim=1)]
-    return orders
+    orders = torch.stack([torch.randperm(len(free), generator=generator) for _ in range(n_groups)])
+    return torch.tensor(free)[orders]
 
 
 def latents(

@@ -277,16 +277,15 @@ def test_grouped_logits_narrowed_to_a_step_width_keep_the_first_columns():
     assert torch.equal(net.padded_head()[1][0, :2], net.head.bias[:2])  # and again when they change
 
 
-def test_random_orders_are_uniform_permutations_that_agree_on_each_steps_width():
-    vocab = [2, 3, 9, 16, 40, 61, 5]
+def test_random_orders_are_independent_uniform_permutations():
     free = [0, 2, 3, 4, 5, 6]
     generator = torch.Generator().manual_seed(0)
-    orders = torch.cat([random_orders(free, vocab, 8, generator) for _ in range(2_000)])  # (16,000, 6)
+    orders = torch.cat([random_orders(free, 8, generator) for _ in range(2_000)])  # (16,000, 6)
     assert (orders.sort(1).values == torch.tensor(free)).all()
-    widths = torch.tensor(vocab)[orders].float().log2().ceil()
-    assert (widths.view(2_000, 8, 6).amin(1) == widths.view(2_000, 8, 6).amax(1)).all()
     first = torch.stack([(orders[:, 0] == c).float().mean() for c in free])
     assert (first - 1 / 6).abs().max() < 0.02  # each column opens an order as often as any other
+    same_batch = orders.view(2_000, 8, 6)[:, :2, 0]  # two groups of one batch open alike by chance
+    assert abs((same_batch[:, 0] == same_batch[:, 1]).float().mean() - 1 / 6) < 0.03
 
 
 @pytest.mark.slow
