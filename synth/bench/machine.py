@@ -39,11 +39,11 @@ def machine_summary() -> dict[str, Any]:
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     bf16 = cpu_has_bf16_matmul()
-    vector = torch.backends.cpu.get_cpu_capability()
-    summary = f"{cpu_model()}, {vector}, {platform.machine()}, {cores} CPU cores, torch {torch.__version__}"
+    cpu, vector = cpu_model(), torch.backends.cpu.get_cpu_capability()
+    summary = f"{cpu}, {vector}, {platform.machine()}, {cores} CPU cores, torch {torch.__version__}"
     summary += ", CPU multiplies bf16 in hardware (AMX)" if bf16 else ", no bf16 matrix units (fp32)"
     return {
-        "cpu": cpu_model(),
+        "cpu": cpu,
         "vector": vector,
         "cores": cores,
         "gpu": gpu,

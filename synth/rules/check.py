@@ -52,23 +52,22 @@ def keys(values: pd.Series) -> pd.Series:
     return out.map(lambda v: v.item() if isinstance(v, np.generic) else v)
 
 
-def factorized(values: pd.Series) -> tuple[np.ndarray, dict]:
-    """Each row's code (a missing value: -1) and the codes by :func:`key`: the raw values are
-    factorised, with no per-row copy into keys, so a rule looks up each distinct value once.
+def factorized(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Each row's code and the distinct values as :func:`keys` would give them, missing last:
+    code -1 (the last slot) is a missing value. The raw values are factorised, with no per-row
+    copy into keys, so a rule looks up each distinct value once.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    index = {(u.item() if isinstance(u, np.generic) else u): i for i, u in enumerate(uniques)}
-    return codes, {**index, _NULL: -1}
+    return codes, [u.item() if isinstance(u, np.generic) else u for u in uniques] + [_NULL]
 
 
 def map_keys(values: pd.Series, mapping: dict, default) -> np.ndarray:
     """``mapping`` applied to :func:`keys` of ``values`` (``default`` for a key it lacks), as an
     object array: one dictionary lookup per distinct value, not per row.
     """
-    codes, index = factorized(values)
-    table = np.empty(len(index), dtype=object)  # code -1, a missing value, is the last slot
-    for value, code in index.items():
-        table[code] = mapping.get(value, default)
+    codes, distinct = factorized(values)
+    table = np.empty(len(distinct), dtype=object)
+    table[:] = [mapping.get(value, default) for value in distinct]
     return table[codes]
 
 
@@ -99,7 +98,10 @@ def _combination(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
     """Rows holding a forbidden pair. Each column's keys are factorised once, so a pair is two
     integer comparisons, not two passes of Python equality over the column's objects.
     """
-    coded = {column: factorized(frame[column]) for column in rule.columns}
+    coded = {}
+    for column in rule.columns:
+        codes, distinct = factorized(frame[column])
+        coded[column] = codes, {value: i for i, value in enumerate(distinct[:-1])} | {_NULL: -1}
     out = np.zeros(len(frame), dtype=bool)
     for a, b, va, vb, _ in rule.params["forbidden"]:
         (codes_a, index_a), (codes_b, index_b) = coded[a], coded[b]

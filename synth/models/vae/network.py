@@ -213,13 +213,7 @@ class TabularVAE(nn.Module):
 
     @torch.no_grad()
     def sample_grouped(
-        self,
-        z: torch.Tensor,
-        first: list[int],
-        orders: torch.Tensor,
-        fixed: dict,
-        generator,
-        tables=None,
+        self, z: torch.Tensor, first: list[int], orders: torch.Tensor, fixed: dict, generator, tables=None
     ) -> torch.Tensor:
         """Decode the ``first`` (fixed) columns, then the rest in a column order of each group's
         own: the rows of ``z`` form G equal contiguous groups, group g decoding ``orders[g]``
