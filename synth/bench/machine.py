@@ -1,8 +1,8 @@
 """What a benchmark's figures were measured on: the CPU, its vector units, cores, torch, GPU.
 
-Two machines that both call themselves "AMD EPYC" can differ twofold in speed (one with 512-bit
-vector units, one without), so the summary names the CPU model and the widest vector
-instructions torch's kernels use on it.
+Two machines that both call themselves "AMD EPYC" can be of different generations, with
+different vector units and speed, so the summary names the CPU's family and model and the
+widest vector instructions torch's kernels use on it.
 """
 
 from __future__ import annotations
