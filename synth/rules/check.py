@@ -49,7 +49,7 @@ def keys(values: pd.Series) -> pd.Series:
     out = values.astype(object).where(values.notna(), _NULL)
     if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         return out  # Python scalars already: no per-value call
-    return out.map(lambda v: v.item() if isinstance(v, np.generic) else v)
+    return out.map(_scalar)
 
 
 def factorized(values: pd.Series) -> tuple[np.ndarray, list]:
@@ -58,7 +58,7 @@ def factorized(values: pd.Series) -> tuple[np.ndarray, list]:
     copy into keys, so a rule looks up each distinct value once.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes, [u.item() if isinstance(u, np.generic) else u for u in uniques] + [_NULL]
+    return codes, [_scalar(u) for u in uniques] + [_NULL]
 
 
 def map_keys(values: pd.Series, mapping: dict, default) -> np.ndarray:
@@ -69,6 +69,10 @@ def map_keys(values: pd.Series, mapping: dict, default) -> np.ndarray:
     table = np.empty(len(distinct), dtype=object)
     table[:] = [mapping.get(value, default) for value in distinct]
     return table[codes]
+
+
+def _scalar(value):
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def key(value):
