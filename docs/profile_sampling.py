@@ -1,7 +1,12 @@
-"""Where a draw of our VAE spends its time: fit on Adult's training split as ``synth bench
-models`` does (fp32, default settings), draw once to warm up, then profile one draw of as many
-rows as it trained on and print torch's operator table and the share of the whole draw that
-turning tokens into rows took.
+"""Where a draw of our VAE spends its time, on one core: fit on Adult's training split as
+``synth bench models`` does (fp32, default settings), draw once to warm up, then profile one
+draw of as many rows as it trained on with one torch thread, and print torch's operator table,
+the share of the draw that turning tokens into rows took, and what the matrix products alone
+would allow.
+
+One thread, because a draw on n cores runs n chunks of rows side by side, each on a thread of
+its own (``synth.models.runtime.map_on_cores``), and the profiler sees only the thread that
+started it: its table is one core's work.
 
     python docs/profile_sampling.py
 """
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import time
 
+import torch
 from torch.profiler import ProfilerActivity, profile, record_function
 
 from synth.datasets import load_dataset
@@ -18,6 +24,8 @@ from synth.models.vae import sampling
 from synth.rules.select import rules_for
 from synth.schema import infer_schema
 from synth.split import split
+
+PRODUCTS = ("aten::baddbmm", "aten::bmm", "aten::addmm", "aten::mm")
 
 
 def _labelled(decode):
@@ -36,18 +44,22 @@ def main() -> None:
     schema = rules_for(train, infer_schema(train, table=dataset.name))
     model = build("vae", seed=0, precision="fp32")
     model.fit(train, schema)
+    torch.set_num_threads(1)
     model.sample(len(train), seed=1)
     started = time.perf_counter()
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         model.sample(len(train), seed=2)
     seconds = time.perf_counter() - started
-    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=20))
-    network = sum(e.cpu_time_total for e in prof.key_averages() if e.key == "decode") / 1e6
-    print(f"one draw of {len(train):,} rows: {seconds:.3f} s under the profiler")
-    if network:
-        print(
-            f"decoding tokens (network, masks, draws): {network:.3f} s; the rest: {seconds - network:.3f} s"
-        )
+    events = prof.key_averages()
+    print(events.table(sort_by="self_cpu_time_total", row_limit=20))
+    network = sum(e.cpu_time_total for e in events if e.key == "decode") / 1e6
+    products = sum(e.self_cpu_time_total for e in events if e.key in PRODUCTS) / 1e6
+    print(f"one draw of {len(train):,} rows on one core: {seconds:.3f} s under the profiler")
+    print(f"decoding tokens (network, masks, draws): {network:.3f} s; the rest: {seconds - network:.3f} s")
+    print(
+        f"matrix products: {products:.3f} s; were everything else free, one core would draw "
+        f"{len(train) / products:,.0f} rows/s"
+    )
 
 
 if __name__ == "__main__":

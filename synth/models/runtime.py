@@ -9,10 +9,17 @@ from __future__ import annotations
 import ctypes
 import functools
 import sys
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from synth.errors import ModelError
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+_CORES = threading.Lock()  # one map over the cores at a time: each sets the process's thread count
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def check_device(setting: str, model: str) -> None:
@@ -108,3 +115,37 @@ def one_cycle(optimizer, max_lr: float, total_steps: int):
     return torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=max_lr, total_steps=total_steps, pct_start=max(0.1, 2 / total_steps)
     )
+
+
+def map_on_cores(
+    fn: Callable[[T], R], items: Sequence[T], device, done: Callable[[int], None] | None = None
+) -> list[R]:
+    """``[fn(item) for item in items]``, on a CPU one item per core at a time, each with one torch
+    thread; ``done(i)`` is called as item ``i``'s result arrives, in order.
+
+    Why: a sampling step's operators are small (thousands of rows by tens of columns), and torch
+    splitting each over the cores synchronised them a few dozen times a step, while Python waited;
+    independent chunks, one per core, keep every core busy (docs/benchmarks.md). ``fn`` runs on
+    other threads, where autograd is on again: it must say ``torch.no_grad()`` itself. The
+    process's torch thread count is 1 while the items run, and restored after; a second map
+    started meanwhile on another thread waits for the first. On a GPU, with one thread, or inside
+    an item, the items run here, in turn.
+    """
+    import torch
+
+    if device.type != "cpu" or min(torch.get_num_threads(), len(items)) < 2:
+        return [_report(fn(item), i, done) for i, item in enumerate(items)]
+    with _CORES:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(min(threads, len(items))) as pool:
+                return [_report(result, i, done) for i, result in enumerate(pool.map(fn, items))]
+        finally:
+            torch.set_num_threads(threads)
+
+
+def _report(result: R, index: int, done: Callable[[int], None] | None) -> R:
+    if done is not None:
+        done(index)
+    return result

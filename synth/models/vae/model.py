@@ -24,7 +24,7 @@ from synth.models.base import Conditions, typed_config
 from synth.models.encoding import EncodingConfig, TableCode, fit_table
 from synth.models.masks import Tables, forbidden_tables
 from synth.models.proposal import LatentProposal
-from synth.models.runtime import torch_device, use_bf16
+from synth.models.runtime import map_on_cores, torch_device, use_bf16
 from synth.models.vae import sampling, training
 from synth.models.vae.config import VAEConfig
 from synth.models.vae.network import TabularVAE
@@ -35,7 +35,7 @@ WEIGHTS_FILE = "weights.pt"
 PROPOSAL_FILE = "proposal.pt"
 ENCODING_FILE = "encoding.json"
 GPU_BATCH = 262_144  # rows decoded at once
-CPU_BATCH = 8_192  # cache-sized: larger batches ran slower in fp32
+CPU_BATCH = 8_192  # rows per chunk, one chunk per core at a time
 
 
 class VAEModel:
@@ -107,8 +107,17 @@ class VAEModel:
         if self.net is None or self.code is None:
             raise NotFittedError("the model must be fitted before sampling; call fit() first")
         fixed_tokens, fixed_values = sampling.condition_tokens(self.code, n, conditions)
+        tokens = self._draw_tokens(n, fixed_tokens, seed, progress)
+        frame = self.code.decode(tokens, np.random.default_rng(seed))
+        for name, values in fixed_values.items():
+            frame[name] = values
+        return self.schema.conform(frame, modelled_only=True)  # the input's dtypes: ints stay ints
+
+    def _draw_tokens(self, n: int, fixed_tokens: dict, seed: int, progress: Progress | None) -> np.ndarray:
+        """Tokens (n, C) of ``n`` rows, in chunks with seeds of their own, side by side on a CPU's
+        cores (``runtime.map_on_cores``): the same seed gives the same rows on any number of cores.
+        """
         device = next(self.net.parameters()).device
-        generator = torch.Generator().manual_seed(seed)
         fixed_cols = sorted(fixed_tokens)
         free = [c for c in range(len(self.code.columns)) if c not in fixed_tokens]
         batch = GPU_BATCH if device.type == "cuda" else CPU_BATCH
@@ -118,20 +127,26 @@ class VAEModel:
         if fixed_tokens and self.proposal is None and self.config.proposal_steps:
             self._fit_proposal(device, progress)
         tables = self._forbidden(device)
-        parts = []
-        for start in range(0, n, batch):
-            size = min(batch, n - start)
+        net.padded_head()  # built once, here, not by every worker at once
+        chunks = sampling.chunks(n, batch, torch.Generator().manual_seed(seed))
+
+        def draw_chunk(chunk: tuple[int, int, int]) -> np.ndarray:
+            start, size, chunk_seed = chunk
+            chunk_generator = torch.Generator().manual_seed(chunk_seed)
             fixed = {c: t[start : start + size].to(device) for c, t in fixed_tokens.items()}
-            z = sampling.latents(self.config, net, self.net, self.proposal, size, fixed, generator)
-            tokens = sampling.decode(self.config, net, z, fixed_cols, free, fixed, generator, tables)
-            parts.append(tokens.cpu().numpy())
+            with torch.no_grad():
+                z = sampling.latents(self.config, net, self.net, self.proposal, size, fixed, chunk_generator)
+                tokens = sampling.decode(
+                    self.config, net, z, fixed_cols, free, fixed, chunk_generator, tables
+                )
+            return tokens.cpu().numpy()
+
+        def done(index: int) -> None:
             if progress:
-                progress("sample", start + size, n)
-        tokens = np.concatenate(parts) if parts else np.empty((0, len(self.code.columns)), dtype=np.int64)
-        frame = self.code.decode(tokens, np.random.default_rng(seed))
-        for name, values in fixed_values.items():
-            frame[name] = values
-        return self.schema.conform(frame, modelled_only=True)  # the input's dtypes: ints stay ints
+                progress("sample", chunks[index][0] + chunks[index][1], n)
+
+        parts = map_on_cores(draw_chunk, chunks, device, done)
+        return np.concatenate(parts) if parts else np.empty((0, len(self.code.columns)), dtype=np.int64)
 
     def _fit_proposal(self, device: torch.device, progress: Progress | None) -> None:
         """The latent proposal, fitted when a conditional draw first needs it, from the network

@@ -6,6 +6,7 @@ Shapes in comments: n rows, k candidate latents per row, L latent width, C model
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pandas as pd
@@ -15,6 +16,7 @@ from synth.errors import ModelError
 from synth.models.base import Conditions
 from synth.models.encoding import TableCode
 from synth.models.proposal import LatentProposal, fit_proposal, mixture_log_prob
+from synth.models.runtime import map_on_cores
 from synth.models.vae.config import VAEConfig
 from synth.models.vae.network import TabularVAE, draw_categorical
 from synth.progress import Progress
@@ -22,6 +24,7 @@ from synth.progress import Progress
 ORDERS_PER_BATCH = 16  # random column orders per sampling batch (see decode)
 PROPOSAL_BATCH = 1024
 PROPOSAL_POOL = 32_768  # the model's draws the proposal learns from, reused across its steps
+POOL_CHUNK = 8_192  # of them decoded at once, a chunk per core
 
 
 @torch.no_grad()
@@ -54,6 +57,19 @@ def decode(
         torch.cat([z, z[:pad]]), first, orders.to(z.device), padded, generator, tables
     )
     return tokens[:n]
+
+
+def chunks(n: int, batch: int, generator: torch.Generator) -> list[tuple[int, int, int]]:
+    """``n`` rows as (start, size, seed) chunks of at most ``batch`` rows, of equal sizes (so that
+    cores drawing them side by side finish together), each with a seed of its own drawn from
+    ``generator``: the rows depend on the seed and ``n`` alone, not on how many cores draw them.
+    """
+    if n == 0:
+        return []
+    count = -(-n // batch)
+    sizes = [n // count + (i < n % count) for i in range(count)]
+    seeds = torch.randint(2**62, (count,), generator=generator).tolist()
+    return list(zip(itertools.accumulate([0, *sizes[:-1]]), sizes, seeds, strict=True))
 
 
 def random_orders(free: list[int], n_groups: int, generator) -> torch.Tensor:
@@ -144,9 +160,14 @@ def fit_latent_proposal(
     size = min(PROPOSAL_POOL, cfg.proposal_steps * PROPOSAL_BATCH)
     with torch.no_grad():
         z = net.sample_prior(size, generator)  # (P, L)
-        tokens = torch.cat(
-            [decode(cfg, net, part, [], columns, {}, generator) for part in z.split(16_384)]
-        )  # (P, C)
+
+    def decode_part(chunk: tuple[int, int, int]) -> torch.Tensor:
+        start, rows, seed = chunk
+        with torch.no_grad():
+            part = z[start : start + rows]
+            return decode(cfg, net, part, [], columns, {}, torch.Generator().manual_seed(seed))
+
+    tokens = torch.cat(map_on_cores(decode_part, chunks(size, POOL_CHUNK, generator), device))  # (P, C)
     z = z.float()
 
     def draw_pairs(n: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -8,9 +8,10 @@ import torch
 from synth.errors import ModelError, NotFittedError
 from synth.evaluation.fidelity import evaluate_fidelity
 from synth.models import build, integrity, load, save
+from synth.models.vae import model as vae_model
 from synth.models.vae.config import VAEConfig
-from synth.models.vae.network import TabularVAE
-from synth.models.vae.sampling import random_orders
+from synth.models.vae.network import ALIGN, TabularVAE
+from synth.models.vae.sampling import chunks, random_orders
 from synth.schema import infer_schema
 from tests.conftest import TINY_VAE
 
@@ -40,6 +41,33 @@ def test_same_seed_same_rows_other_seed_other_rows(fitted):
     a, b, c = model.sample(300, seed=5), model.sample(300, seed=5), model.sample(300, seed=6)
     pd.testing.assert_frame_equal(a, b)
     assert not a.equals(c)
+
+
+def test_the_same_seed_draws_the_same_rows_on_any_number_of_cores(fitted, monkeypatch):
+    model, _ = fitted
+    monkeypatch.setattr(vae_model, "CPU_BATCH", 64)  # 300 rows: 5 chunks, drawn side by side
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        alone = model.sample(300, seed=5)
+        torch.set_num_threads(2)
+        side_by_side = model.sample(300, seed=5)
+    finally:
+        torch.set_num_threads(before)
+    pd.testing.assert_frame_equal(alone, side_by_side)
+    progress = []
+    model.sample(300, seed=5, progress=lambda *step: progress.append(step))
+    assert [done for phase, done, _ in progress if phase == "sample"] == [60, 120, 180, 240, 300]
+
+
+def test_chunks_are_equal_and_cover_the_rows_once():
+    generator = torch.Generator().manual_seed(0)
+    parts = chunks(26_049, 8_192, generator)
+    assert [size for _, size, _ in parts] == [6_513, 6_512, 6_512, 6_512]
+    assert [start for start, _, _ in parts] == [0, 6_513, 13_025, 19_537]
+    assert len({seed for _, _, seed in parts}) == 4
+    assert parts == chunks(26_049, 8_192, torch.Generator().manual_seed(0))
+    assert chunks(0, 8_192, generator) == []
 
 
 def test_save_load_gives_identical_samples(fitted, tmp_path):
@@ -270,6 +298,7 @@ def test_grouped_logits_narrowed_to_a_step_width_keep_the_first_columns():
     h = torch.randn(3, 4, 16)
     cols = torch.tensor([0, 1, 0])
     full = net._grouped_logits(h, cols, net.padded_head())
+    assert full.shape == (3, 4, -(-9 // ALIGN) * ALIGN)  # 9 values, padded to whole vector registers
     torch.testing.assert_close(net._grouped_logits(h, cols, net.padded_head(), 5), full[..., :5])
     assert net.padded_head() is net.padded_head()  # built once while the weights stay the same
     with torch.no_grad():
