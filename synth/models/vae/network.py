@@ -16,8 +16,6 @@ from torch import nn
 from synth.models.masks import mask_grouped, mask_probs, plan_grouped
 from synth.models.vae.config import VAEConfig
 
-ALIGN = 8  # output widths in whole vector registers: 61 values took longer than 64 (docs/benchmarks.md)
-
 
 class PositionDrop(nn.Module):
     """Dropout of whole column positions: ``x`` (..., C, D) loses entire D-vectors.
@@ -221,8 +219,7 @@ class TabularVAE(nn.Module):
         own: the rows of ``z`` form G equal contiguous groups, group g decoding ``orders[g]``
         (G, free columns). Each step runs its batched products once over every group, whichever
         column each decodes, instead of once per group, which is what a GPU needs; its output
-        layer and draw are only as wide as the largest vocabulary that step decodes (rounded up
-        to a multiple of :data:`ALIGN`).
+        layer and draw are only as wide as the largest vocabulary that step decodes.
         """
         n_groups, n_cols = orders.shape[0], len(self.vocab_sizes)
         h, decoded = self._start(z)
@@ -235,7 +232,7 @@ class TabularVAE(nn.Module):
         head = self.padded_head()
         groups = torch.arange(n_groups, device=z.device)
         steps = orders.cpu()
-        widths = _aligned(torch.tensor(self.vocab_sizes)[steps].amax(0)).tolist()  # (free,) per step
+        widths = torch.tensor(self.vocab_sizes)[steps].amax(0).tolist()  # (free,) per step
         plan = plan_grouped(tables, first, steps.tolist()) if tables else None
         for step, width in enumerate(widths):
             cols = orders[:, step]  # (G,)
@@ -249,16 +246,15 @@ class TabularVAE(nn.Module):
 
     @torch.no_grad()
     def padded_head(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The output layer as (C, D, V) weights and (C, V) biases, V the largest vocabulary
-        rounded up to a multiple of :data:`ALIGN`; padding gets bias -inf, so it is never drawn.
-        Built again only when the weights have changed in place since (every chunk of a draw
-        reuses it).
+        """The output layer as (C, D, V) weights and (C, V) biases, V the largest vocabulary; a
+        smaller column's padding gets bias -inf, so it is never drawn. Built again only when
+        the weights have changed in place since (every chunk of a draw reuses it).
         """
         weights = self.head.weight, self.head.bias
         key = tuple((w.data_ptr(), w._version, w.dtype) for w in weights)
         if self._head is not None and self._head[0] == key:
             return self._head[1]
-        n_cols, width = len(self.vocab_sizes), int(_aligned(torch.tensor(max(self.vocab_sizes))))
+        n_cols, width = len(self.vocab_sizes), max(self.vocab_sizes)
         weight = self.head.weight.new_zeros(n_cols, width, self.head.weight.shape[1])
         bias = self.head.bias.new_full((n_cols, width), float("-inf"))
         for col, size in enumerate(self.vocab_sizes):
@@ -306,10 +302,6 @@ class TabularVAE(nn.Module):
         if self.column_mlp is not None:
             y = self.column_mlp.one(y, col)
         return self.column_logits(self.norm(y), col).float()  # (n, vocab of col)
-
-
-def _aligned(widths: torch.Tensor) -> torch.Tensor:
-    return (widths + ALIGN - 1) // ALIGN * ALIGN
 
 
 def draw_categorical(logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

@@ -10,7 +10,7 @@ from synth.evaluation.fidelity import evaluate_fidelity
 from synth.models import build, integrity, load, save
 from synth.models.vae import model as vae_model
 from synth.models.vae.config import VAEConfig
-from synth.models.vae.network import ALIGN, TabularVAE
+from synth.models.vae.network import TabularVAE
 from synth.models.vae.sampling import chunks, random_orders
 from synth.schema import infer_schema
 from tests.conftest import TINY_VAE
@@ -298,7 +298,6 @@ def test_grouped_logits_narrowed_to_a_step_width_keep_the_first_columns():
     h = torch.randn(3, 4, 16)
     cols = torch.tensor([0, 1, 0])
     full = net._grouped_logits(h, cols, net.padded_head())
-    assert full.shape == (3, 4, -(-9 // ALIGN) * ALIGN)  # 9 values, padded to whole vector registers
     torch.testing.assert_close(net._grouped_logits(h, cols, net.padded_head(), 5), full[..., :5])
     assert net.padded_head() is net.padded_head()  # built once while the weights stay the same
     with torch.no_grad():
