@@ -21,7 +21,7 @@ from synth.models.vae.config import VAEConfig
 from synth.models.vae.network import TabularVAE, draw_categorical
 from synth.progress import Progress
 
-ORDERS_PER_BATCH = 16  # random column orders per sampling batch (see decode)
+ORDERS_PER_BATCH = 16  # random column orders per chunk of a draw (see decode)
 PROPOSAL_BATCH = 1024
 PROPOSAL_POOL = 32_768  # the model's draws the proposal learns from, reused across its steps
 POOL_CHUNK = 8_192  # of them decoded at once, a chunk per core
