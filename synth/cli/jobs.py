@@ -19,8 +19,16 @@ from synth.pipeline.flows import flow
 from synth.resources import bundled
 
 DEMO_JOB = bundled("data", "jobs", "adult.yaml")
-RUN_PRELOAD = ("torch", "great_expectations", "synth.privacy.gate", "synth.evaluation.detection")
-"""What every run imports: loaded while Prefect's temporary server starts."""
+RUN_PRELOAD = (
+    "torch",
+    "great_expectations",
+    "synth.privacy.gate",
+    "synth.evaluation.detection",
+    "torch._dynamo",
+)
+"""What every run imports: loaded while Prefect's temporary server starts. ``torch._dynamo``:
+torch's optimizers import it at their first step, seconds of a fit's first epoch.
+"""
 
 
 @app.command()
@@ -28,16 +36,16 @@ def run(
     job_file: Annotated[Path | None, typer.Argument(help="Job YAML; default: the bundled demo job.")] = None,
 ) -> None:
     """Run one job through the Prefect flow: read, infer, split, fit, sample, write."""
-    from synth.jobs import load_job
+    with TemporaryServer() as server:
+        from synth.jobs import load_job
 
-    job = load_job(job_file or DEMO_JOB)
-    server = TemporaryServer().start()  # once the job is known good: no server for a bad one
-    run_flow = flow(job.type)
-    server.wait(preload=RUN_PRELOAD)
-    _compile_ahead(job)
-    quiet_prefect_tracebacks()
-    with progress_bar() as progress:
-        result = run_flow(job, progress=progress)
+        job = load_job(job_file or DEMO_JOB)
+        run_flow = flow(job.type)
+        server.wait(preload=RUN_PRELOAD)
+        _compile_ahead(job)
+        quiet_prefect_tracebacks()
+        with progress_bar() as progress:
+            result = run_flow(job, progress=progress)
     print_summary(result)
 
 
@@ -89,14 +97,14 @@ def augment(
     spec = {"target": target, "balance": balance, "ratio": parse_ratios(ratio or []) or None, "add": add,
             "lift": report is not None, "seeds": seeds}  # fmt: skip
     source_spec = {"path": source, "table": table, "query": query}
-    job = augment_job(source_spec, spec, model, epochs, seed, suite, attack_risk_max, output=str(runs))
-    server = TemporaryServer().start()
-    run_flow = flow("augment")
-    server.wait(preload=RUN_PRELOAD)
-    _compile_ahead(job)
-    quiet_prefect_tracebacks()
-    with progress_bar() as progress:
-        result = run_flow(job, progress=progress)
+    with TemporaryServer() as server:
+        job = augment_job(source_spec, spec, model, epochs, seed, suite, attack_risk_max, output=str(runs))
+        run_flow = flow("augment")
+        server.wait(preload=RUN_PRELOAD)
+        _compile_ahead(job)
+        quiet_prefect_tracebacks()
+        with progress_bar() as progress:
+            result = run_flow(job, progress=progress)
     export_outputs(result.run_dir, out_file, report)
     print_summary(result)
     if report is not None:

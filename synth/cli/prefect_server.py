@@ -1,73 +1,153 @@
-"""Prefect's temporary server, started while the command does its own work.
+"""Prefect's temporary server, spawned at the command's first step.
 
-With no ``PREFECT_API_URL``, Prefect starts a temporary server (a uvicorn process) at a flow's
-first call, and the command waits for it. Started when the command begins (the server's module
-imported first, alone, so that the process is spawned at once; the thread then only waits for
-it), it comes up while the command imports the libraries the run needs, which takes as long.
+With no ``PREFECT_API_URL``, Prefect starts a temporary server (uvicorn serving its
+``create_app(ephemeral=True)``) at a flow's first call, and the command waits for it. Prefect
+spawns it only after importing its whole server module in the command's own process, seconds
+before the server itself begins to import, migrate and start. This module spawns the same server
+before the command imports anything heavy, so that both processes work at once on two cores, and
+points ``PREFECT_API_URL`` at it for the command's duration. A server that fails to come up
+leaves the setting unset: Prefect then starts its own, as it would have, and reports its error.
 """
 
 from __future__ import annotations
 
-import atexit
-import importlib
+import os
+import socket
 import subprocess
-import threading
+import sys
+import time
+import urllib.request
 from collections.abc import Iterable
+from contextlib import closing
+from importlib import import_module
+
+STARTUP_FAILED = 3
+"""uvicorn's exit status when it could not start, as when its port was taken between our check
+and its bind: Prefect's own start then tries another port, and so does this one, a few times.
+"""
+SERVER_SETTINGS = {"PREFECT_UI_ENABLED": "false", "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false"}
+"""No UI, and no registration of Prefect's block types (seconds on a new database): runs use none."""
+POINTED = ("PREFECT_API_URL", "PREFECT_UI_URL")
+
+
+def ephemeral_app():
+    """The app uvicorn serves: Prefect's own, in its ephemeral mode (services a run needs only)."""
+    from prefect.server.api.server import create_app
+
+    return create_app(ephemeral=True, final=True)
 
 
 class TemporaryServer:
-    """The background start; :meth:`wait` before the first flow call."""
+    """``with TemporaryServer() as server: ...; server.wait(); run flows``: spawned on entry
+    unless a server is configured, stopped on exit with the settings restored.
+    """
 
     def __init__(self) -> None:
-        self._thread: threading.Thread | None = None
-        self._server = None
+        self._process: subprocess.Popen | None = None
+        self._port = 0
+        self._saved: dict[str, str | None] = {}
 
-    def start(self) -> TemporaryServer:
-        """Start the server on a thread, unless a server is configured."""
+    def __enter__(self) -> TemporaryServer:
         from prefect.settings import PREFECT_API_URL
 
         if not PREFECT_API_URL.value():
-            from prefect.server.api.server import SubprocessASGIServer  # here: no import on two threads
-
-            self._server = SubprocessASGIServer()
-            self._thread = threading.Thread(
-                target=self._start, args=(self._server,), name="prefect-server", daemon=True
-            )
-            self._thread.start()
+            self._spawn()
+            self._point({"PREFECT_API_URL": self.api_url, "PREFECT_UI_URL": ""})
         return self
 
-    @staticmethod
-    def _start(server) -> None:
-        try:
-            server.start()
-        except Exception:  # noqa: BLE001 - the flow's own start retries it and reports the error
-            return
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self._port}/api"
 
     def wait(self, preload: Iterable[str] = ()) -> None:
-        """Import ``preload`` (modules the run needs anyway) while the server starts, then wait."""
-        for module in preload:
-            importlib.import_module(module)
-        if self._thread is not None:
-            self._thread.join()
-            atexit.register(self._stop, self._server)
-
-    @staticmethod
-    def _stop(server) -> None:
-        """Stop the server within a second, after Prefect has sent its last logs and events.
-
-        Registered after Prefect's own stop, so it runs first. Prefect's waits 5 s for uvicorn to
-        close its connections, and some runs spent all of it before the kill.
+        """Import ``preload`` (modules the run needs anyway) while the server starts, then wait
+        for its health check, up to Prefect's own startup timeout.
         """
-        from prefect.events.worker import EventsWorker
-        from prefect.logging.handlers import APILogWorker
+        for module in preload:
+            import_module(module)
+        if self._process is None:
+            return
+        from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
-        APILogWorker.drain_all()
-        EventsWorker.drain_all()
-        process = server.server_process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+        respawns = 3
+        while time.monotonic() < deadline:
+            status = self._process.poll()
+            if status == STARTUP_FAILED and respawns:
+                respawns -= 1
+                self._spawn()
+                self._point({"PREFECT_API_URL": self.api_url, "PREFECT_UI_URL": ""})
+            elif status is not None:
+                break
+            elif self._healthy():
+                return
+            time.sleep(0.1)
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop the server within a second, once Prefect has sent its last logs and events, and
+        restore the settings. Prefect's own stop waits 5 s for uvicorn to close its connections.
+        """
+        if self._process is not None:
+            from prefect.events.worker import EventsWorker
+            from prefect.logging.handlers import APILogWorker
+
+            if self._process.poll() is None:
+                APILogWorker.drain_all()
+                EventsWorker.drain_all()
+            _terminate(self._process)
+            self._process = None
+        self._point(self._saved)
+        self._saved = {}
+
+    def _spawn(self) -> None:
+        self._port = _free_port()
+        self._process = subprocess.Popen(_command(self._port), env={**os.environ, **SERVER_SETTINGS})
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def _point(self, values: dict[str, str | None]) -> None:
+        """Set (or unset, for None) Prefect's URL settings in the environment, and make Prefect
+        read them again; the values they replace are kept once, for the restore.
+        """
+        if not values:
+            return
+        from prefect.context import refresh_global_settings_context
+
+        for name in POINTED:
+            self._saved.setdefault(name, os.environ.get(name))
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        refresh_global_settings_context()
+
+
+def _command(port: int) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", "--factory", f"{__name__}:ephemeral_app", "--host", "127.0.0.1",
+            "--port", str(port), "--log-level", "error", "--lifespan", "on"]  # fmt: skip
+
+
+def _free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _terminate(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,77 @@
+"""The temporary Prefect server ``synth run`` and ``synth augment`` spawn at their first step:
+a flow runs against it, Prefect starts no server of its own, and the settings and the process
+are gone afterwards; a configured server is used instead; a server that cannot start leaves
+Prefect's setting as it was. Each case runs in a new process, as the command does, with a
+Prefect home of its own (no database yet, as on a machine that never ran Prefect).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+SPAWNED = """
+import json, sys
+from prefect import flow
+from prefect.settings import PREFECT_API_URL
+from synth.cli.prefect_server import TemporaryServer
+
+@flow
+def three() -> int:
+    return 3
+
+with TemporaryServer() as server:
+    server.wait()
+    during, process = PREFECT_API_URL.value(), server._process
+    result = three()
+print(json.dumps({"during": during, "after": PREFECT_API_URL.value(), "result": result,
+                  "exited": process.poll() is not None,
+                  "prefect_started_its_own": "prefect.server.api.server" in sys.modules}))
+"""
+
+FAILING = """
+import json, sys
+import synth.cli.prefect_server as prefect_server
+from prefect.settings import PREFECT_API_URL
+
+spawned = []
+
+
+def failing(port):
+    spawned.append(port)
+    return [sys.executable, "-c", "raise SystemExit(1)"]
+
+
+prefect_server._command = failing
+with prefect_server.TemporaryServer() as server:
+    server.wait()
+    during = PREFECT_API_URL.value()
+print(json.dumps({"during": during, "after": PREFECT_API_URL.value(), "spawned": len(spawned)}))
+"""
+
+
+def _run(script: str, tmp_path, **env: str) -> dict:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
+    environ |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **env}
+    done = subprocess.run([sys.executable, "-c", script], env=environ, capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_flow_runs_on_the_spawned_server_and_nothing_is_left_behind(tmp_path):
+    seen = _run(SPAWNED, tmp_path)
+    assert seen["during"].startswith("http://127.0.0.1:") and seen["during"].endswith("/api")
+    assert seen["result"] == 3
+    assert seen["after"] is None and seen["exited"]
+    assert not seen["prefect_started_its_own"]
+
+
+def test_a_configured_server_is_used_and_none_is_spawned(tmp_path):
+    seen = _run(FAILING, tmp_path, PREFECT_API_URL="http://127.0.0.1:9/api")
+    assert seen == {"during": "http://127.0.0.1:9/api", "after": "http://127.0.0.1:9/api", "spawned": 0}
+
+
+def test_a_server_that_cannot_start_leaves_prefect_to_start_its_own(tmp_path):
+    seen = _run(FAILING, tmp_path)
+    assert seen == {"during": None, "after": None, "spawned": 1}
