@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 import os
 import re
-from contextlib import contextmanager
+import time
+from contextlib import contextmanager, nullcontext
 
 from rich.console import Console
 
@@ -55,6 +56,19 @@ def progress_bar():
 
     with bar:
         yield update
+
+
+@contextmanager
+def starting(what: str):
+    """A phase that logs nothing of its own (imports, a server's start): a spinner naming it on
+    a terminal, a line in a log; then the seconds it took, so that no run looks hung.
+    """
+    started = time.perf_counter()
+    if not err.is_terminal:
+        err.print(f"{what} ...", highlight=False, soft_wrap=True)
+    with err.status(what) if err.is_terminal else nullcontext():
+        yield
+    err.print(f"{what}: done in {time.perf_counter() - started:.1f} s", highlight=False, soft_wrap=True)
 
 
 def _synth_error_names() -> set[str]:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from synth.cli.app import app
-from synth.cli.console import out, positive, progress_bar, quiet_prefect_tracebacks
+from synth.cli.console import out, positive, progress_bar, quiet_prefect_tracebacks, starting
 from synth.cli.prefect_server import TemporaryServer
 from synth.cli.summary import print_summary
 from synth.errors import JobError
@@ -37,11 +37,12 @@ def run(
 ) -> None:
     """Run one job through the Prefect flow: read, infer, split, fit, sample, write."""
     with TemporaryServer() as server:
-        from synth.jobs import load_job
+        with starting(server.starting):
+            from synth.jobs import load_job
 
-        job = load_job(job_file or DEMO_JOB)
-        run_flow = flow(job.type)
-        server.wait(preload=RUN_PRELOAD)
+            job = load_job(job_file or DEMO_JOB)
+            run_flow = flow(job.type)
+            server.wait(preload=RUN_PRELOAD)
         _compile_ahead(job)
         quiet_prefect_tracebacks()
         with progress_bar() as progress:
@@ -98,9 +99,12 @@ def augment(
             "lift": report is not None, "seeds": seeds}  # fmt: skip
     source_spec = {"path": source, "table": table, "query": query}
     with TemporaryServer() as server:
-        job = augment_job(source_spec, spec, model, epochs, seed, suite, attack_risk_max, output=str(runs))
-        run_flow = flow("augment")
-        server.wait(preload=RUN_PRELOAD)
+        with starting(server.starting):
+            job = augment_job(
+                source_spec, spec, model, epochs, seed, suite, attack_risk_max, output=str(runs)
+            )
+            run_flow = flow("augment")
+            server.wait(preload=RUN_PRELOAD)
         _compile_ahead(job)
         quiet_prefect_tracebacks()
         with progress_bar() as progress:

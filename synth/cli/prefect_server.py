@@ -59,6 +59,13 @@ class TemporaryServer:
         self.stop()
 
     @property
+    def starting(self) -> str:
+        """What the command does until :meth:`wait` returns, in words."""
+        if self._process is None:
+            return "loading the run's libraries"
+        return "starting Prefect's temporary server"
+
+    @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self._port}/api"
 

@@ -116,7 +116,11 @@ def association_matrix(frame: pd.DataFrame, reference: pd.DataFrame, schema: Sch
 
 
 def _cramers_v(a: np.ndarray, b: np.ndarray) -> float:
-    table = pd.crosstab(a, b).to_numpy().astype(float)
+    """Cramér's V of two integer codings (-1 allowed), over the levels either one shows."""
+    a, b = a - a.min(), b - b.min()
+    table = np.bincount(a * (b.max() + 1) + b, minlength=(a.max() + 1) * (b.max() + 1))
+    table = table.reshape(a.max() + 1, b.max() + 1).astype(float)
+    table = table[table.sum(1) > 0][:, table.sum(0) > 0]
     if min(table.shape) < 2:
         return 0.0
     expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum()

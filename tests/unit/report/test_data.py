@@ -1,9 +1,12 @@
-"""The report's aggregates: shares that sum to one, rare real levels never named, distances."""
+"""The report's aggregates: shares that sum to one, rare real levels never named, associations,
+distances.
+"""
 
 import numpy as np
 import pandas as pd
+from scipy.stats.contingency import association
 
-from synth.report.data import column_distributions, dcr_histogram
+from synth.report.data import association_matrix, column_distributions, dcr_histogram
 from synth.schema import infer_schema
 from synth.split import split
 
@@ -44,3 +47,15 @@ def test_a_zero_inflated_column_shows_its_point_mass_apart(adult, adult_schema):
     assert abs(sum(gain["real"]) + share - 1) < 1e-9  # the rest and the mass make all rows
     age = next(c for c in column_distributions(adult, adult, adult_schema) if c["name"] == "age")
     assert age["masses"] == []  # no single age holds 5 % of the rows
+
+
+def test_associations_are_cramers_v_of_the_observed_levels(adult, adult_schema):
+    matrix = association_matrix(adult, adult, adult_schema)
+    values = dict(zip(matrix["names"], matrix["values"], strict=True))
+    at = matrix["names"].index
+    for a, b in (("workclass", "education"), ("sex", "income"), ("race", "native-country")):
+        observed = pd.crosstab(adult[a].fillna("(missing)"), adult[b].fillna("(missing)")).to_numpy()
+        assert values[a][at(b)] == values[b][at(a)] == round(association(observed, method="cramer"), 4)
+    x, y = adult["age"].astype(float), adult["hours-per-week"].astype(float)
+    assert values["age"][at("hours-per-week")] == round(abs(np.corrcoef(x, y)[0, 1]), 4)
+    assert all(values[name][at(name)] == 1 for name in matrix["names"])
