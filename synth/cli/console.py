@@ -61,11 +61,10 @@ def progress_bar():
 @contextmanager
 def starting(what: str):
     """A phase that logs nothing of its own (imports, a server's start): a spinner naming it on
-    a terminal, a line in a log; then the seconds it took, so that no run looks hung.
+    a terminal, so that no run looks hung, then a line with the seconds it took. A phase that
+    fails prints nothing: its error is the command's one line.
     """
     started = time.perf_counter()
-    if not err.is_terminal:
-        err.print(f"{what} ...", highlight=False, soft_wrap=True)
     with err.status(what) if err.is_terminal else nullcontext():
         yield
     err.print(f"{what}: done in {time.perf_counter() - started:.1f} s", highlight=False, soft_wrap=True)

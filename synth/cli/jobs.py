@@ -140,12 +140,15 @@ def simulate(
         positive(value, option)
     check_seed(seed)
     check_specs(str(model_dir), stress or [], metric or [])
-    run_scenarios = flow("scenarios")
-    quiet_prefect_tracebacks()
-    result = run_scenarios(
-        str(model_dir.resolve()), str(out_dir), scenarios, rows, stresses=stress or [], metrics=metric or [],
-        seed=seed, chunk_rows=chunk_rows, workers=workers, scheduler=scheduler,
-    )  # fmt: skip
+    with TemporaryServer() as server:
+        with starting(server.starting):
+            run_scenarios = flow("scenarios")
+            server.wait()
+        quiet_prefect_tracebacks()
+        result = run_scenarios(
+            str(model_dir.resolve()), str(out_dir), scenarios, rows, stresses=stress or [],
+            metrics=metric or [], seed=seed, chunk_rows=chunk_rows, workers=workers, scheduler=scheduler,
+        )  # fmt: skip
     for name, f in result["figures"].items():
         out.print(f"{name}: mean {f['mean']:,.2f}  VaR 99% {f['var_99']:,.2f}  ES 97.5% {f['es_97_5']:,.2f}")
     out.print(

@@ -337,7 +337,8 @@ def test_a_failed_run_prints_one_line(adult_csv, tmp_path):
     )
     assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if not _LOG_LINE.match(line) and line.strip()]
-    lines = [line for line in lines if not line.startswith("starting Prefect's temporary server")]
+    assert lines[0].startswith("starting Prefect's temporary server: done in "), done.stderr
+    lines = lines[1:]
     assert lines == [f"error: {adult_csv}: target: column 'salary' is not in the input"], done.stderr
 
 
