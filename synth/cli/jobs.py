@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated
 
@@ -42,22 +43,26 @@ def run(
 
             job = load_job(job_file or DEMO_JOB)
             run_flow = flow(job.type)
-            server.wait(preload=RUN_PRELOAD)
-        _compile_ahead(job)
+            _prepare(job, server)
         quiet_prefect_tracebacks()
         with progress_bar() as progress:
             result = run_flow(job, progress=progress)
     print_summary(result)
 
 
-def _compile_ahead(job) -> None:
-    """The gate's attacks need compiled code that the first run after an install compiles: do it
-    beside the run's first stages (see ``synth.privacy.attacks``).
+def _prepare(job, server: TemporaryServer) -> None:
+    """What a run needs before its flow's first call, done while Prefect's server starts: the
+    run's libraries imported; then, on a thread, the gate's compiled code, which the first run
+    after an install compiles (see ``synth.privacy.attacks``): it overlaps the wait and the fit.
+    The thread starts after the run's imports, whose modules it would otherwise import too.
     """
+    for module in RUN_PRELOAD:
+        import_module(module)
     if job.privacy.attacks:
         from synth.privacy.attacks import compile_neighbours_in_background
 
         compile_neighbours_in_background()
+    server.wait()
 
 
 @app.command()
@@ -104,8 +109,7 @@ def augment(
                 source_spec, spec, model, epochs, seed, suite, attack_risk_max, output=str(runs)
             )
             run_flow = flow("augment")
-            server.wait(preload=RUN_PRELOAD)
-        _compile_ahead(job)
+            _prepare(job, server)
         quiet_prefect_tracebacks()
         with progress_bar() as progress:
             result = run_flow(job, progress=progress)

@@ -17,9 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterable
 from contextlib import closing
-from importlib import import_module
 
 STARTUP_FAILED = 3
 """uvicorn's exit status when it could not start, as when its port was taken between our check
@@ -69,12 +67,8 @@ class TemporaryServer:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self._port}/api"
 
-    def wait(self, preload: Iterable[str] = ()) -> None:
-        """Import ``preload`` (modules the run needs anyway) while the server starts, then wait
-        for its health check, up to Prefect's own startup timeout.
-        """
-        for module in preload:
-            import_module(module)
+    def wait(self) -> None:
+        """Wait for the server's health check, up to Prefect's own startup timeout."""
         if self._process is None:
             return
         from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
