@@ -37,7 +37,8 @@ def ephemeral_app():
 
 class TemporaryServer:
     """``with TemporaryServer() as server: ...; server.wait(); run flows``: spawned on entry
-    unless a server is configured, stopped on exit with the settings restored.
+    unless a server is configured (or Prefect's temporary servers are switched off), stopped on
+    exit with the settings restored.
     """
 
     def __init__(self) -> None:
@@ -46,9 +47,9 @@ class TemporaryServer:
         self._saved: dict[str, str | None] = {}
 
     def __enter__(self) -> TemporaryServer:
-        from prefect.settings import PREFECT_API_URL
+        from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_ALLOW_EPHEMERAL_MODE
 
-        if not PREFECT_API_URL.value():
+        if not PREFECT_API_URL.value() and PREFECT_SERVER_ALLOW_EPHEMERAL_MODE.value():
             self._spawn()
             self._point({"PREFECT_API_URL": self.api_url, "PREFECT_UI_URL": ""})
         return self

@@ -1,6 +1,7 @@
 """The temporary Prefect server ``synth run`` and ``synth augment`` spawn at their first step:
 a flow runs against it, Prefect starts no server of its own, and the settings and the process
-are gone afterwards; a configured server is used instead; a server that cannot start leaves
+are gone afterwards; a configured server is used instead, and none is spawned where Prefect's
+temporary servers are switched off; a server that cannot start leaves
 Prefect's setting as it was. Each case runs in a new process, as the command does, with a
 Prefect home of its own (no database yet, as on a machine that never ran Prefect).
 """
@@ -70,6 +71,11 @@ def test_a_flow_runs_on_the_spawned_server_and_nothing_is_left_behind(tmp_path):
 def test_a_configured_server_is_used_and_none_is_spawned(tmp_path):
     seen = _run(FAILING, tmp_path, PREFECT_API_URL="http://127.0.0.1:9/api")
     assert seen == {"during": "http://127.0.0.1:9/api", "after": "http://127.0.0.1:9/api", "spawned": 0}
+
+
+def test_none_is_spawned_where_prefect_s_temporary_servers_are_switched_off(tmp_path):
+    seen = _run(FAILING, tmp_path, PREFECT_SERVER_ALLOW_EPHEMERAL_MODE="false")
+    assert seen == {"during": None, "after": None, "spawned": 0}
 
 
 def test_a_server_that_cannot_start_leaves_prefect_to_start_its_own(tmp_path):
