@@ -1,9 +1,9 @@
-"""The temporary Prefect server ``synth run`` and ``synth augment`` spawn at their first step:
-a flow runs against it, Prefect starts no server of its own, and the settings and the process
-are gone afterwards; a configured server is used instead, and none is spawned where Prefect's
-temporary servers are switched off; a server that cannot start leaves
-Prefect's setting as it was. Each case runs in a new process, as the command does, with a
-Prefect home of its own (no database yet, as on a machine that never ran Prefect).
+"""The temporary Prefect server ``synth run``, ``augment`` and ``simulate`` spawn at their first
+step: a flow runs against it, Prefect starts no server of its own, and the settings and the
+process are gone afterwards; a configured server is used instead, and none is spawned where
+Prefect's temporary servers are switched off; a server that cannot start leaves Prefect's
+setting as it was. Each case runs in a new process, as the command does, with a Prefect home of
+its own (no database yet, as on a machine that never ran Prefect).
 """
 
 import json
