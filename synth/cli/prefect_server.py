@@ -20,7 +20,7 @@ import urllib.request
 from contextlib import closing
 
 STARTUP_FAILED = 3
-"""uvicorn's exit status when it could not start, as when its port was taken between our check
+"""``uvicorn.run``'s exit status when it could not start, as when its port was taken between our check
 and its bind: Prefect's own start then tries another port, and so does this one, a few times.
 """
 SERVER_SETTINGS = {"PREFECT_UI_ENABLED": "false", "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false"}
@@ -28,11 +28,15 @@ SERVER_SETTINGS = {"PREFECT_UI_ENABLED": "false", "PREFECT_SERVER_REGISTER_BLOCK
 POINTED = ("PREFECT_API_URL", "PREFECT_UI_URL")
 
 
-def ephemeral_app():
-    """The app uvicorn serves: Prefect's own, in its ephemeral mode (services a run needs only)."""
-    from prefect.server.api.server import create_app
-
-    return create_app(ephemeral=True, final=True)
+SERVE = (
+    "import uvicorn; from prefect.server.api.server import create_app; "
+    "uvicorn.run(create_app(ephemeral=True, final=True), host='127.0.0.1', port={port}, "
+    "log_level='error', lifespan='on')"
+)
+"""The server's process: uvicorn serving Prefect's app in its ephemeral mode (only the services a
+run needs), as Prefect's own temporary server; a program of its own, which imports nothing of
+synth (pandas and the command line: a second more before the server is up).
+"""
 
 
 class TemporaryServer:
@@ -135,8 +139,7 @@ class TemporaryServer:
 
 
 def _command(port: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", "--factory", f"{__name__}:ephemeral_app", "--host", "127.0.0.1",
-            "--port", str(port), "--log-level", "error", "--lifespan", "on"]  # fmt: skip
+    return [sys.executable, "-c", SERVE.format(port=port)]
 
 
 def _free_port() -> int:
