@@ -55,7 +55,6 @@ class TemporaryServer:
 
         if not PREFECT_API_URL.value() and PREFECT_SERVER_ALLOW_EPHEMERAL_MODE.value():
             self._spawn()
-            self._point({"PREFECT_API_URL": self.api_url, "PREFECT_UI_URL": ""})
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -85,7 +84,6 @@ class TemporaryServer:
             if status == STARTUP_FAILED and respawns:
                 respawns -= 1
                 self._spawn()
-                self._point({"PREFECT_API_URL": self.api_url, "PREFECT_UI_URL": ""})
             elif status is not None:
                 break
             elif self._healthy():
@@ -110,8 +108,10 @@ class TemporaryServer:
         self._saved = {}
 
     def _spawn(self) -> None:
+        """Spawn the server on a free port and point Prefect at it (no UI link to print)."""
         self._port = _free_port()
         self._process = subprocess.Popen(_command(self._port), env={**os.environ, **SERVER_SETTINGS})
+        self._point({"PREFECT_API_URL": self.api_url, "PREFECT_UI_URL": ""})
 
     def _healthy(self) -> bool:
         try:

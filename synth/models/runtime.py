@@ -126,11 +126,10 @@ def map_on_cores(
     Why: a sampling step's operators are small (thousands of rows by tens of columns) and gain
     little from torch splitting each over the cores, which then wait for each other and for
     Python between operators; independent chunks, one per core, drew faster
-    (docs/benchmarks.md). ``fn`` runs on
-    other threads, where autograd is on again: it must say ``torch.no_grad()`` itself. The
-    process's torch thread count is 1 while the items run, and restored after; a second map
-    started meanwhile on another thread waits for the first. On a GPU, with one thread, or inside
-    an item, the items run here, in turn.
+    (docs/benchmarks.md). ``fn`` runs on other threads, where autograd is on again: it must say
+    ``torch.no_grad()`` itself. The process's torch thread count is 1 while the items run, and
+    restored after; a second map started meanwhile on another thread waits for the first. On a
+    GPU, with one thread, or inside an item, the items run here, in turn.
     """
     import torch
 

@@ -118,8 +118,8 @@ def association_matrix(frame: pd.DataFrame, reference: pd.DataFrame, schema: Sch
 def _cramers_v(a: np.ndarray, b: np.ndarray) -> float:
     """Cramér's V of two integer codings (-1 allowed), over the levels either one shows."""
     a, b = a - a.min(), b - b.min()
-    table = np.bincount(a * (b.max() + 1) + b, minlength=(a.max() + 1) * (b.max() + 1))
-    table = table.reshape(a.max() + 1, b.max() + 1).astype(float)
+    rows, cols = a.max() + 1, b.max() + 1
+    table = np.bincount(a * cols + b, minlength=rows * cols).reshape(rows, cols).astype(float)
     table = table[table.sum(1) > 0][:, table.sum(0) > 0]
     if min(table.shape) < 2:
         return 0.0
