@@ -7,6 +7,8 @@ before the server itself begins to import, migrate and start. This module spawns
 before the command imports anything heavy, so that both processes work at once on two cores, and
 points ``PREFECT_API_URL`` at it for the command's duration. A server that fails to come up
 leaves the setting unset: Prefect then starts its own, as it would have, and reports its error.
+On a machine with no Prefect database yet, the server finds one already created from the schema
+Prefect's migrations leave (:mod:`synth.cli.prefect_database`), instead of migrating from nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import sys
 import time
 import urllib.request
 from contextlib import closing
+
+from synth.cli.prefect_database import seed
 
 STARTUP_FAILED = 3
 """``uvicorn.run``'s exit status when it could not start, as when its port was taken between our check
@@ -54,6 +58,7 @@ class TemporaryServer:
         from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_ALLOW_EPHEMERAL_MODE
 
         if not PREFECT_API_URL.value() and PREFECT_SERVER_ALLOW_EPHEMERAL_MODE.value():
+            seed(_database_url())
             self._spawn()
         return self
 
@@ -136,6 +141,13 @@ class TemporaryServer:
             else:
                 os.environ[name] = value
         refresh_global_settings_context()
+
+
+def _database_url() -> str:
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().server.database.connection_url
+    return url.get_secret_value() if url is not None else ""
 
 
 def _command(port: int) -> list[str]:

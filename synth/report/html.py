@@ -3,8 +3,9 @@ first, then the rules, the quality floor, fidelity (worst columns and pairs), pr
 figure in plain words, validation with links to Data Docs, and plots.
 
 This module turns a manifest and its ``report.json`` aggregates into the template's context;
-``templates/run.html.j2`` lays it out. Everything is inline (CSS, PNG as data URIs), so the
-page opens offline and loads nothing remote.
+``templates/run.html.j2`` lays it out. Everything is inline (CSS, the column plots as SVG that
+:mod:`synth.report.svg` writes with their texts escaped, the other plots as PNG data URIs), so
+the page opens offline and loads nothing remote.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from synth.report import plots
+from markupsafe import Markup
+
+from synth.report import plots, svg
 from synth.report.pages import render_page
 
 MEANING = {
@@ -198,7 +201,7 @@ def _lift(lift: dict[str, Any] | None) -> dict[str, Any] | None:
 def _plots(data: dict[str, Any]) -> dict[str, Any]:
     association = data.get("association")
     return {
-        "columns": [(plots.column_plot(c), f"distribution of {c['name']}") for c in data.get("columns", [])],
+        "columns": [Markup(svg.column_svg(c)) for c in data.get("columns", [])],
         "association": plots.association_plot(association["real"], association["synthetic"])
         if association
         else None,
