@@ -60,10 +60,14 @@ def mixed_table(adult) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def prefect_harness():
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
+    # no heartbeats, as on the command's temporary server (TemporaryServer.flow_settings): each
+    # flow's end would wait out a second of the heartbeat thread's sleep
     with prefect_test_harness(server_startup_timeout=120):
-        yield
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield
 
 
 TINY_SEQUENCE = {"epochs": 3, "entity_epochs": 5, "d_model": 32, "patience": 10}

@@ -45,7 +45,7 @@ def run(
             run_flow = flow(job.type)
             _prepare(job, server)
         quiet_prefect_tracebacks()
-        with progress_bar() as progress:
+        with progress_bar() as progress, server.flow_settings():
             result = run_flow(job, progress=progress)
     print_summary(result)
 
@@ -111,7 +111,7 @@ def augment(
             run_flow = flow("augment")
             _prepare(job, server)
         quiet_prefect_tracebacks()
-        with progress_bar() as progress:
+        with progress_bar() as progress, server.flow_settings():
             result = run_flow(job, progress=progress)
     export_outputs(result.run_dir, out_file, report)
     print_summary(result)
@@ -149,10 +149,11 @@ def simulate(
             run_scenarios = flow("scenarios")
             server.wait()
         quiet_prefect_tracebacks()
-        result = run_scenarios(
-            str(model_dir.resolve()), str(out_dir), scenarios, rows, stresses=stress or [],
-            metrics=metric or [], seed=seed, chunk_rows=chunk_rows, workers=workers, scheduler=scheduler,
-        )  # fmt: skip
+        with server.flow_settings():
+            result = run_scenarios(
+                str(model_dir.resolve()), str(out_dir), scenarios, rows, stresses=stress or [],
+                metrics=metric or [], seed=seed, chunk_rows=chunk_rows, workers=workers, scheduler=scheduler,
+            )  # fmt: skip
     for name, f in result["figures"].items():
         out.print(f"{name}: mean {f['mean']:,.2f}  VaR 99% {f['var_99']:,.2f}  ES 97.5% {f['es_97_5']:,.2f}")
     out.print(

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import closing
+from contextlib import AbstractContextManager, closing, nullcontext
 
 from synth.cli.prefect_database import seed
 
@@ -71,6 +71,18 @@ class TemporaryServer:
         if self._process is None:
             return "loading the run's libraries"
         return "starting Prefect's temporary server"
+
+    def flow_settings(self) -> AbstractContextManager:
+        """Prefect's settings for the flows run on this server: no flow-run heartbeats. They let
+        a server mark a run as crashed once its process stops beating, which a server that lives
+        only as long as the command never needs; and the thread that sends them makes each
+        flow's end wait out a second's sleep. A configured server keeps Prefect's defaults.
+        """
+        if self._process is None:
+            return nullcontext()
+        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+        return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
     @property
     def api_url(self) -> str:

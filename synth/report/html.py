@@ -3,9 +3,9 @@ first, then the rules, the quality floor, fidelity (worst columns and pairs), pr
 figure in plain words, validation with links to Data Docs, and plots.
 
 This module turns a manifest and its ``report.json`` aggregates into the template's context;
-``templates/run.html.j2`` lays it out. Everything is inline (CSS, the column plots as SVG that
-:mod:`synth.report.svg` writes with their texts escaped, the other plots as PNG data URIs), so
-the page opens offline and loads nothing remote.
+``templates/run.html.j2`` lays it out. Everything is inline (CSS, and the plots as SVG that
+:mod:`synth.report.svg` writes with their texts escaped), so the page opens offline and loads
+nothing remote.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from synth.report import plots, svg
+from synth.report import svg
 from synth.report.pages import render_page
 
 MEANING = {
@@ -202,8 +202,8 @@ def _plots(data: dict[str, Any]) -> dict[str, Any]:
     association = data.get("association")
     return {
         "columns": [Markup(svg.column_svg(c)) for c in data.get("columns", [])],
-        "association": plots.association_plot(association["real"], association["synthetic"])
+        "association": Markup(svg.association_svg(association["real"], association["synthetic"]))
         if association
         else None,
-        "dcr": plots.dcr_plot(data["dcr"]) if "dcr" in data else None,
+        "dcr": Markup(svg.dcr_svg(data["dcr"])) if "dcr" in data else None,
     }

@@ -1,8 +1,10 @@
-"""The report's column plots as inline SVG, drawn here rather than by Matplotlib: a report has one
+"""The run report's plots as inline SVG, drawn here rather than by Matplotlib: a report has one
 per column, and Matplotlib spends a quarter of a second on each small bar chart (text layout,
-then rasterising and encoding a PNG), the longest part of publishing a run. These are bars, a
-step line, ticks and labels: a few dozen elements each, written in well under a millisecond,
-sharp at any zoom, and smaller than the PNGs they replace.
+then rasterising and encoding a PNG), the longest part of publishing a run. These are bars, step
+lines, coloured cells, ticks and labels: a few dozen to a few hundred elements each, written in
+about a millisecond, sharp at any zoom, and smaller than the PNGs they replace. Column plots,
+the association heatmaps and the distances to the closest record are drawn here; the risk and
+credit pages keep Matplotlib (:mod:`synth.report.plots`).
 
 The plots read as the report's others (:mod:`synth.report.style`): one colour per side (real:
 blue, synthetic: orange), real first in every legend, a numeric column's point masses (a value
@@ -53,27 +55,37 @@ def column_svg(column: dict[str, Any]) -> str:
 
 
 def _figure(name: str, height: float, parts: list[str], width: float = WIDTH, solid: bool = False) -> str:
-    alt = escape(f"distribution of {name}")
-    legend = _legend(width - 150, 30, 1.0 if solid else 0.55)
+    entries = [("real", REAL, 1.0 if solid else 0.55), ("synthetic", SYNTHETIC, None)]
+    return _svg(f"distribution of {name}", str(name), width, height, _legend(width, entries) + "".join(parts))
+
+
+def _svg(alt: str, title: str, width: float, height: float, body: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{width:.0f}" height="{height:.0f}" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{alt}" font-family="{FONT}">'
-        f"<title>{alt}</title>"
+        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(alt)}" font-family="{FONT}">'
+        f"<title>{escape(alt)}</title>"
         f'<text class="title" x="{width / 2:.1f}" y="16" font-size="{TITLE}" text-anchor="middle">'
-        f"{escape(str(name))}</text>{legend}{''.join(parts)}</svg>"
+        f"{escape(title)}</text>{body}</svg>"
     )
 
 
-def _legend(x: float, y: float, opacity: float) -> str:
-    """Real first, then synthetic: a swatch (as opaque as real's bars) and a line."""
-    return (
-        f'<g class="legend" font-size="{LABEL}">'
-        f'<rect x="{x:.1f}" y="{y - 8:.1f}" width="14" height="9" fill="{REAL}" fill-opacity="{opacity}"/>'
-        f'<text x="{x + 18:.1f}" y="{y:.1f}">real</text>'
-        f'<line x1="{x + 56:.1f}" y1="{y - 3.5:.1f}" x2="{x + 70:.1f}" y2="{y - 3.5:.1f}" '
-        f'stroke="{SYNTHETIC}" stroke-width="2"/>'
-        f'<text x="{x + 74:.1f}" y="{y:.1f}">synthetic</text></g>'
-    )
+def _legend(width: float, entries: list[tuple[str, str, float | None]], y: float = 30) -> str:
+    """Right-aligned under the title, in the order given (real first): a swatch of the given
+    opacity for a side drawn as bars, a line for one drawn as a line (opacity None).
+    """
+    x = width - 12 - sum(24 + text_width(label, LABEL) for label, _, _ in entries)
+    marks = []
+    for label, colour, opacity in entries:
+        marks.append(
+            f'<line x1="{x:.1f}" y1="{y - 3.5:.1f}" x2="{x + 14:.1f}" y2="{y - 3.5:.1f}" '
+            f'stroke="{colour}" stroke-width="2"/>'
+            if opacity is None
+            else f'<rect x="{x:.1f}" y="{y - 8:.1f}" width="14" height="9" fill="{colour}" '
+            f'fill-opacity="{opacity}"/>'
+        )
+        marks.append(f'<text x="{x + 18:.1f}" y="{y:.1f}">{escape(label)}</text>')
+        x += 24 + text_width(label, LABEL)
+    return f'<g class="legend" font-size="{LABEL}">{"".join(marks)}</g>'
 
 
 def _histogram(column: dict[str, Any], box, title: str | None = None, ylabel: bool = True) -> str:
@@ -90,19 +102,24 @@ def _histogram(column: dict[str, Any], box, title: str | None = None, ylabel: bo
         f'height="{bottom - y(share):.1f}"/>'
         for a, b, share in zip(edges[:-1], edges[1:], real, strict=True)
     )
-    steps = [(edges[0], synthetic[0])]
-    for edge, before, after in zip(edges[1:-1], synthetic[:-1], synthetic[1:], strict=True):
-        steps += [(edge, before), (edge, after)]
-    steps.append((edges[-1], synthetic[-1]))
-    line = " ".join(f"{x(a):.1f},{y(s):.1f}" for a, s in steps)
     xticks = [] if column.get("datetime") else _fitting(lo, hi, right - left)
     return (
         f'<g fill="{REAL}" fill-opacity="0.55">{bars}</g>'
-        f'<polyline points="{line}" fill="none" stroke="{SYNTHETIC}" stroke-width="1.8"/>'
+        + _steps(edges, synthetic, x, y, SYNTHETIC)
         + _x_axis(xticks, x, left, right, bottom)
         + _y_axis(_ticks(0, peak), y, left, top, bottom, "share of rows" if ylabel else None)
         + (_panel_title(title, (left + right) / 2, top) if title else "")
     )
+
+
+def _steps(edges: list[float], shares: list[float], x, y, colour: str) -> str:
+    """Shares over bins as a step line: a level segment across each bin."""
+    points = [(edges[0], shares[0])]
+    for edge, before, after in zip(edges[1:-1], shares[:-1], shares[1:], strict=True):
+        points += [(edge, before), (edge, after)]
+    points.append((edges[-1], shares[-1]))
+    line = " ".join(f"{x(a):.1f},{y(s):.1f}" for a, s in points)
+    return f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="1.8"/>'
 
 
 def _masses(masses: list[dict[str, Any]], labels: list[str], box) -> str:
@@ -223,3 +240,93 @@ def _number(value: float) -> str:
     if value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:.6g}"
+
+
+VIRIDIS = ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30", "#fde725")
+"""Matplotlib's viridis at nine even stops (0, 1/8, ..., 1): a perceptually even scale that
+reads in grey too; cells take the colour interpolated between the two nearest stops.
+"""
+
+
+def association_svg(real: dict[str, Any], synthetic: dict[str, Any]) -> str:
+    """Association matrices (|r| or Cramér's V, 0 to 1) side by side, with their colour scale;
+    each cell is as tall and wide as a tick label needs.
+    """
+    names = [short(n, 16) for n in real["names"]]
+    cell = max(13.0, min(24.0, 300 / max(len(names), 1)))
+    margin = 10 + max((text_width(n, TICK) for n in names), default=0)
+    side = cell * len(names)
+    panels, left = [], margin
+    for matrix, title, colour in ((real, "real", REAL), (synthetic, "synthetic", SYNTHETIC)):
+        panels.append(_heatmap(matrix["values"], names, left, 44, cell, f"association: {title}", colour))
+        left += side + 20 + margin
+    scale = _colour_scale(left - margin, 44, side)
+    width, height = left - margin + 50, 44 + side + margin + 8
+    return _svg(
+        "association matrices", "associations: real and synthetic", width, height, "".join(panels) + scale
+    )
+
+
+def _heatmap(values, names: list[str], left: float, top: float, cell: float, title: str, colour: str) -> str:
+    cells = "".join(
+        f'<rect x="{left + j * cell:.1f}" y="{top + i * cell:.1f}" width="{cell:.1f}" height="{cell:.1f}" '
+        f'fill="{_viridis(v)}"/>'
+        for i, row in enumerate(values)
+        for j, v in enumerate(row)
+    )
+    bottom = top + cell * len(names)
+    labels = "".join(
+        _tick_label(left - 4, top + (k + 0.5) * cell + 3, name, "end")
+        + f'<g transform="rotate(-90 {left + (k + 0.5) * cell + 3:.1f} {bottom + 4:.1f})">'
+        + _tick_label(left + (k + 0.5) * cell + 3, bottom + 4, name, "end")
+        + "</g>"
+        for k, name in enumerate(names)
+    )
+    middle = left + cell * len(names) / 2
+    heading = (
+        f'<text x="{middle:.1f}" y="{top - 8:.1f}" font-size="{LABEL}" text-anchor="middle" '
+        f'fill="{colour}">{escape(title)}</text>'
+    )
+    return cells + labels + heading
+
+
+def _colour_scale(left: float, top: float, height: float) -> str:
+    stops = "".join(
+        f'<stop offset="{k / (len(VIRIDIS) - 1):.3f}" stop-color="{c}"/>' for k, c in enumerate(VIRIDIS)
+    )
+    marks = "".join(
+        _line(left + 12, top + (1 - v) * height, left + 16, top + (1 - v) * height)
+        + _tick_label(left + 18, top + (1 - v) * height + 3, _number(v), "start")
+        for v in (0, 0.2, 0.4, 0.6, 0.8, 1)
+    )
+    return (
+        f'<defs><linearGradient id="viridis" x1="0" y1="1" x2="0" y2="0">{stops}</linearGradient></defs>'
+        f'<rect x="{left:.1f}" y="{top:.1f}" width="12" height="{height:.1f}" fill="url(#viridis)"/>{marks}'
+    )
+
+
+def _viridis(value: float) -> str:
+    v = min(max(float(value), 0.0), 1.0) * (len(VIRIDIS) - 1)
+    k = min(int(v), len(VIRIDIS) - 2)
+    a, b = (tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in VIRIDIS[k : k + 2])
+    return "#" + "".join(f"{round(p + (q - p) * (v - k)):02x}" for p, q in zip(a, b, strict=True))
+
+
+def dcr_svg(dcr: dict[str, Any]) -> str:
+    """Distance to the closest training row: synthetic rows against real holdout rows."""
+    edges = [float(e) for e in dcr["edges"]]
+    width, (left, top, right, bottom) = 560, (52, 44, 520, 232)
+    lo, hi = edges[0], edges[-1] if edges[-1] > edges[0] else edges[0] + 1
+    peak = max([*dcr["holdout"], *dcr["synthetic"], 1e-12]) * 1.08
+    x = lambda v: left + (v - lo) / (hi - lo) * (right - left)  # noqa: E731
+    y = lambda v: bottom - v / peak * (bottom - top)  # noqa: E731
+    body = (
+        _legend(width, [("real holdout (unseen)", REAL, None), ("synthetic", SYNTHETIC, None)])
+        + _steps(edges, dcr["holdout"], x, y, REAL)
+        + _steps(edges, dcr["synthetic"], x, y, SYNTHETIC)
+        + _x_axis(_fitting(lo, hi, right - left), x, left, right, bottom)
+        + _y_axis(_ticks(0, peak), y, left, top, bottom, "share of rows")
+        + f'<text x="{(left + right) / 2:.1f}" y="{bottom + 30:.1f}" font-size="{LABEL}" '
+        f'text-anchor="middle">distance to closest training row</text>'
+    )
+    return _svg("DCR histogram", "DCR: synthetic vs real holdout", width, bottom + 40, body)

@@ -2,8 +2,9 @@
 step: a flow runs against it, Prefect starts no server of its own, and the settings and the
 process are gone afterwards; a configured server is used instead, and none is spawned where
 Prefect's temporary servers are switched off; a server that cannot start leaves Prefect's
-setting as it was. Each case runs in a new process, as the command does, with a Prefect home of
-its own (no database yet, as on a machine that never ran Prefect).
+setting as it was. A new home's database is seeded before the server starts, and flows on the
+spawned server send no heartbeats. Each case runs in a new process, as the command does, with a
+Prefect home of its own (no database yet, as on a machine that never ran Prefect).
 """
 
 import json
@@ -13,27 +14,31 @@ import sys
 
 SPAWNED = """
 import json, sys
+from pathlib import Path
 from prefect import flow
-from prefect.settings import PREFECT_API_URL
+from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_HOME
 from synth.cli.prefect_server import TemporaryServer
 
 @flow
 def three() -> int:
     return 3
 
+seeded = not (Path(PREFECT_HOME.value()) / "prefect.db").exists()
 with TemporaryServer() as server:
+    seeded = seeded and (Path(PREFECT_HOME.value()) / "prefect.db").exists()  # before the server began
     server.wait()
     during, process = PREFECT_API_URL.value(), server._process
-    result = three()
+    with server.flow_settings():
+        result, heartbeat = three(), PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value()
 print(json.dumps({"during": during, "after": PREFECT_API_URL.value(), "result": result,
-                  "exited": process.poll() is not None,
+                  "exited": process.poll() is not None, "seeded": seeded, "heartbeat": heartbeat,
                   "prefect_started_its_own": "prefect.server.api.server" in sys.modules}))
 """
 
 FAILING = """
 import json, sys
 import synth.cli.prefect_server as prefect_server
-from prefect.settings import PREFECT_API_URL
+from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY
 
 spawned = []
 
@@ -47,7 +52,10 @@ prefect_server._command = failing
 with prefect_server.TemporaryServer() as server:
     server.wait()
     during = PREFECT_API_URL.value()
-print(json.dumps({"during": during, "after": PREFECT_API_URL.value(), "spawned": len(spawned)}))
+    with server.flow_settings():
+        heartbeat = PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value()
+print(json.dumps({"during": during, "after": PREFECT_API_URL.value(), "spawned": len(spawned),
+                  "heartbeat": heartbeat}))
 """
 
 
@@ -66,18 +74,21 @@ def test_a_flow_runs_on_the_spawned_server_and_nothing_is_left_behind(tmp_path):
     assert seen["result"] == 3
     assert seen["after"] is None and seen["exited"]
     assert not seen["prefect_started_its_own"]
+    assert seen["seeded"]  # a new home's database is there before the server starts
+    assert seen["heartbeat"] is None  # no heartbeats to a server that ends with the command
 
 
 def test_a_configured_server_is_used_and_none_is_spawned(tmp_path):
     seen = _run(FAILING, tmp_path, PREFECT_API_URL="http://127.0.0.1:9/api")
-    assert seen == {"during": "http://127.0.0.1:9/api", "after": "http://127.0.0.1:9/api", "spawned": 0}
+    assert seen == {"during": "http://127.0.0.1:9/api", "after": "http://127.0.0.1:9/api", "spawned": 0,
+                    "heartbeat": 180}  # fmt: skip
 
 
 def test_none_is_spawned_where_prefect_s_temporary_servers_are_switched_off(tmp_path):
     seen = _run(FAILING, tmp_path, PREFECT_SERVER_ALLOW_EPHEMERAL_MODE="false")
-    assert seen == {"during": None, "after": None, "spawned": 0}
+    assert seen == {"during": None, "after": None, "spawned": 0, "heartbeat": 180}
 
 
 def test_a_server_that_cannot_start_leaves_prefect_to_start_its_own(tmp_path):
     seen = _run(FAILING, tmp_path)
-    assert seen == {"during": None, "after": None, "spawned": 1}
+    assert seen == {"during": None, "after": None, "spawned": 1, "heartbeat": 180}

@@ -1,6 +1,6 @@
-"""The column plots are SVG: well-formed, with their names and levels escaped, one colour per
-side and real first in the legend, bars and lines where the shares put them, round ticks, and
-labels that do not overlap however many and however long the levels.
+"""The run report's plots are SVG: well-formed, names and levels escaped, one colour per side
+and real first in every legend, bars, lines and cells where the figures put them, round ticks,
+and labels that do not overlap however many and however long the levels or columns.
 """
 
 import xml.etree.ElementTree as ET
@@ -102,3 +102,39 @@ def test_no_tick_labels_overlap_or_leave_the_plot_with_many_long_levels():
             assert 0 <= x0 and x1 <= width, a
             for b, u0, v0, u1, v1 in boxes[i + 1 :]:
                 assert x1 <= u0 or u1 <= x0 or y1 <= v0 or v1 <= y0, (a, b)
+
+
+def test_association_cells_take_viridis_colours_by_value_and_labels_keep_apart():
+    names = [f"column_with_a_long_name_{i}" for i in range(40)]
+    values = [[1.0 if i == j else (0.5 if j == 0 else 0.0) for j in range(40)] for i in range(40)]
+    root = ET.fromstring(
+        svg.association_svg({"names": names, "values": values}, {"names": names, "values": values})
+    )
+    cells = [r for r in root.iterfind("s:rect", NS) if r.get("fill", "").startswith("#")]
+    assert len(cells) == 2 * 40 * 40
+    fills = [c.get("fill") for c in cells[: 40 * 40]]
+    assert fills[0] == svg.VIRIDIS[-1] and fills[1] == svg.VIRIDIS[0] and fills[40] == svg.VIRIDIS[4]
+    headings = {t.text: t.get("fill") for t in _texts(root) if (t.text or "").startswith("association:")}
+    assert headings == {"association: real": REAL, "association: synthetic": SYNTHETIC}
+    assert float(cells[1].get("x")) - float(cells[0].get("x")) >= svg.TICK + 2  # room for a rotated label
+    rotated = {id(t) for g in root.iterfind(".//s:g[@transform]", NS) for t in g.iterfind("s:text", NS)}
+    upright = [b for b, t in zip(_boxes(root), _texts(root, "tick"), strict=True) if id(t) not in rotated]
+    for i, (a, x0, y0, x1, y1) in enumerate(upright):
+        for b, u0, v0, u1, v1 in upright[i + 1 :]:
+            assert x1 <= u0 or u1 <= x0 or y1 <= v0 or v1 <= y0, (a, b)
+
+
+def test_dcr_draws_the_real_holdout_first_in_reals_colour_and_synthetic_after():
+    root = ET.fromstring(svg.dcr_svg({"edges": [0, 1, 2], "synthetic": [0.5, 0.5], "holdout": [0.4, 0.6]}))
+    legend = root.find(".//s:g[@class='legend']", NS)
+    assert [t.text for t in legend.iterfind("s:text", NS)] == ["real holdout (unseen)", "synthetic"]
+    assert [line.get("stroke") for line in legend.iterfind("s:line", NS)] == [REAL, SYNTHETIC]
+    assert [p.get("stroke") for p in root.iterfind("s:polyline", NS)] == [REAL, SYNTHETIC]
+
+
+def test_viridis_interpolates_between_its_stops():
+    assert svg._viridis(0) == svg.VIRIDIS[0] and svg._viridis(1) == svg.VIRIDIS[-1]
+    assert svg._viridis(-3) == svg.VIRIDIS[0] and svg._viridis(7) == svg.VIRIDIS[-1]
+    assert svg._viridis(0.5) == svg.VIRIDIS[4]
+    between = svg._viridis(1 / 16)  # halfway between the first two stops
+    assert between not in svg.VIRIDIS and between.startswith("#") and len(between) == 7
