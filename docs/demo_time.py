@@ -1,6 +1,7 @@
 """Wall time of the demo, ``synth run``, as a new user meets it: with an empty Prefect home (a
 machine that never ran Prefect: the server creates its database) and with this machine's; the
-seconds until the flow's first line tell the start from the run itself.
+seconds until the flow's first line tell the start from the run itself, and the seconds from the
+quality floor's line to the published line are the report's (plots, page, Data Docs' links).
 
 ``--against PATH`` runs another checkout of synth (``git worktree add PATH COMMIT``) in turn
 with this one, so that both meet the same moods of the machine:
@@ -23,11 +24,16 @@ from datetime import datetime
 from pathlib import Path
 
 SYNTH = Path(sys.executable).parent / "synth"
-FLOW_BEGINS = re.compile(r"^(\d\d:\d\d:\d\d\.\d+) \| INFO .* Beginning flow run", re.MULTILINE)
+LINE = r"^(\d\d:\d\d:\d\d\.\d+) \| INFO .* - {}"
+FLOW_BEGINS = re.compile(LINE.format("Beginning flow run"), re.MULTILINE)
+FLOOR = re.compile(LINE.format("quality floor"), re.MULTILINE)
+PUBLISHED = re.compile(LINE.format("published: "), re.MULTILINE)
 
 
-def timed(checkout: str | None, fresh_home: bool) -> tuple[float, float]:
-    """Seconds until the flow's first line, and in all, of one ``synth run`` in an empty folder."""
+def timed(checkout: str | None, fresh_home: bool) -> tuple[float, float, float]:
+    """Seconds until the flow's first line, of the report, and in all, of one ``synth run`` in an
+    empty folder.
+    """
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     if checkout:
@@ -40,10 +46,13 @@ def timed(checkout: str | None, fresh_home: bool) -> tuple[float, float]:
         ended = time.time()
     if done.returncode != 0:
         raise SystemExit(f"synth run failed ({done.returncode}): {done.stderr[-2000:]}")
-    begins = FLOW_BEGINS.search(done.stderr + done.stdout)
+    log = done.stderr + done.stdout
     day = datetime.fromtimestamp(started).strftime("%Y-%m-%d ")
-    flow = datetime.strptime(day + begins.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp() - started
-    return flow, ended - started
+    at = {
+        name: datetime.strptime(day + line.search(log).group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp()
+        for name, line in (("begins", FLOW_BEGINS), ("floor", FLOOR), ("published", PUBLISHED))
+    }
+    return at["begins"] - started, at["published"] - at["floor"], ended - started
 
 
 def main() -> None:
@@ -57,19 +66,19 @@ def main() -> None:
     if not shutil.which(str(SYNTH)):
         raise SystemExit(f"no synth command at {SYNTH}: run this with the virtualenv's python")
     checkouts = {"this": None} | ({"against": args.against} if args.against else {})
-    times: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    print("round  checkout  Prefect home  flow begins s  wall s")
+    times: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    print("round  checkout  Prefect home  flow begins s  report s  wall s")
     for round_ in range(1, args.rounds + 1):
         for name, checkout in checkouts.items():
             for home, fresh in (("empty", True), ("machine's", False)):
-                flow, wall = timed(checkout, fresh)
-                times.setdefault((name, home), []).append((flow, wall))
-                print(f"{round_:>5}  {name:<8}  {home:<12}  {flow:>13.1f}  {wall:>6.1f}", flush=True)
+                flow, report, wall = timed(checkout, fresh)
+                times.setdefault((name, home), []).append((flow, report, wall))
+                print(f"{round_:>5}  {name:<8}  {home:<12}  {flow:>13.1f}  {report:>8.1f}  {wall:>6.1f}",
+                      flush=True)  # fmt: skip
     print("medians")
     for (name, home), runs in times.items():
-        flow = statistics.median(r[0] for r in runs)
-        wall = statistics.median(r[1] for r in runs)
-        print(f"       {name:<8}  {home:<12}  {flow:>13.1f}  {wall:>6.1f}")
+        flow, report, wall = (statistics.median(r[k] for r in runs) for k in range(3))
+        print(f"       {name:<8}  {home:<12}  {flow:>13.1f}  {report:>8.1f}  {wall:>6.1f}")
 
 
 if __name__ == "__main__":
