@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 SCHEMA = Path(__file__).with_name("prefect_schema.sql")
@@ -42,9 +43,8 @@ def seed(url: str, schema: Path = SCHEMA) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with sqlite3.connect(temporary) as db:
-            db.executescript(script)
-        db.close()
+        with closing(sqlite3.connect(temporary)) as db:
+            db.executescript(script)  # one transaction: the dump's BEGIN ... COMMIT
         os.link(temporary, path)
     except (OSError, sqlite3.Error):
         return False
@@ -79,9 +79,8 @@ def dump(database: Path) -> str:
     """A migrated database's schema and Alembic revision as a SQL script, ``sqlite_sequence``
     (SQLite's own) left out.
     """
-    with sqlite3.connect(database) as db:
+    with closing(sqlite3.connect(database)) as db:
         lines = [line for line in db.iterdump() if "sqlite_sequence" not in line]
-    db.close()
     return "\n".join(lines) + "\n"
 
 

@@ -163,7 +163,8 @@ def test_report_renders_in_headless_chromium(two_runs):
         page.goto(report.as_uri())
         page.wait_for_load_state("load")
         drawn = page.eval_on_selector_all(
-            "img.plot", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)"
+            "svg.plot",
+            "plots => plots.map(p => p.getBoundingClientRect().width > 0 && p.getBBox().width > 0)",
         )
         page.screenshot(path=str(shots / "report.png"), full_page=True)
         browser.close()
