@@ -43,25 +43,21 @@ def run(
 
             job = load_job(job_file or DEMO_JOB)
             run_flow = flow(job.type)
-            _prepare(job, server)
+            _prepare(server)
         quiet_prefect_tracebacks()
         with progress_bar() as progress, server.flow_settings():
             result = run_flow(job, progress=progress)
     print_summary(result)
 
 
-def _prepare(job, server: TemporaryServer) -> None:
+def _prepare(server: TemporaryServer) -> None:
     """What a run needs before its flow's first call, done while Prefect's server starts: the
-    run's libraries imported; then, on a thread, the gate's compiled code, which the first run
-    after an install compiles (see ``synth.privacy.attacks``): it overlaps the wait and the fit.
-    The thread starts after the run's imports, whose modules it would otherwise import too.
+    run's libraries imported. The gate's compiled code is not compiled ahead: on a thread it
+    held the GIL beside the model's fit, on a process it crowded torch's threads, and either
+    cost the first run after an install more than compiling at the gate (docs/benchmarks.md).
     """
     for module in RUN_PRELOAD:
         import_module(module)
-    if job.privacy.attacks:
-        from synth.privacy.attacks import compile_neighbours_in_background
-
-        compile_neighbours_in_background()
     server.wait()
 
 
@@ -109,7 +105,7 @@ def augment(
                 source_spec, spec, model, epochs, seed, suite, attack_risk_max, output=str(runs)
             )
             run_flow = flow("augment")
-            _prepare(job, server)
+            _prepare(server)
         quiet_prefect_tracebacks()
         with progress_bar() as progress, server.flow_settings():
             result = run_flow(job, progress=progress)

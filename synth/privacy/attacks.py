@@ -9,7 +9,6 @@ baseline: an attack no better than guessing has no power, and the gate says so b
 from __future__ import annotations
 
 import contextlib
-import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -110,24 +109,6 @@ def cache_compiled_neighbours() -> None:
         cached = numba.njit(cache=True, nogil=True)(search.py_func)
         cached._synth_cached = True
         knn._nearest_neighbors = cached
-
-
-def compile_neighbours_in_background() -> threading.Thread:
-    """Compile (or load from numba's cache) the neighbour search on a thread, for a run that will
-    reach the gate later: model fitting spends its time in torch, which releases the GIL, so the
-    compilation of a first run after an install overlaps it instead of delaying the gate.
-    """
-    thread = threading.Thread(target=_compile_neighbours, name="compile-neighbours", daemon=True)
-    thread.start()
-    return thread
-
-
-def _compile_neighbours() -> None:
-    cache_compiled_neighbours()
-    from anonymeter.neighbors.mixed_types_kneighbors import MixedTypeKNeighbors
-
-    rows = pd.DataFrame({"number": [0.0, 1.0], "level": ["a", "b"]})  # the attacks' array types
-    MixedTypeKNeighbors(n_neighbors=1, n_jobs=1).fit(rows).kneighbors(rows)
 
 
 def anonymeter_risks(

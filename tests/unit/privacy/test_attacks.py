@@ -81,16 +81,3 @@ def test_the_neighbour_search_is_compiled_with_a_cache_and_finds_the_same_neighb
     assert cached._synth_cached and cached.py_func is original.py_func
     expected = original.py_func(queries, candidates, 1, 2)
     np.testing.assert_array_equal(cached(queries, candidates, 1, 2)[0], expected[0])
-
-
-def test_the_search_compiles_on_a_thread_for_the_types_the_attacks_use(small):
-    from anonymeter.neighbors import mixed_types_kneighbors as knn
-
-    from synth.privacy.attacks import compile_neighbours_in_background
-
-    compile_neighbours_in_background().join()
-    compiled = set(knn._nearest_neighbors.signatures)
-    assert compiled
-    train, control, synthetic, columns = small
-    risks_of(synthetic, train, control, columns)
-    assert set(knn._nearest_neighbors.signatures) == compiled  # the attacks compiled nothing more
