@@ -93,10 +93,7 @@ def _histogram(column: dict[str, Any], box, title: str | None = None, ylabel: bo
     left, top, right, bottom = box
     edges = [float(e) for e in column["edges"]]
     real, synthetic = column["real"], column["synthetic"]
-    lo, hi = edges[0], edges[-1] if edges[-1] > edges[0] else edges[0] + 1
-    peak = max([*real, *synthetic, 1e-12]) * 1.08
-    x = lambda v: left + (v - lo) / (hi - lo) * (right - left)  # noqa: E731
-    y = lambda v: bottom - v / peak * (bottom - top)  # noqa: E731
+    lo, hi, peak, x, y = _binned_scales(edges, [*real, *synthetic], box)
     bars = "".join(
         f'<rect x="{x(a):.1f}" y="{y(share):.1f}" width="{max(x(b) - x(a), 0.5):.1f}" '
         f'height="{bottom - y(share):.1f}"/>'
@@ -109,6 +106,23 @@ def _histogram(column: dict[str, Any], box, title: str | None = None, ylabel: bo
         + _x_axis(xticks, x, left, right, bottom)
         + _y_axis(_ticks(0, peak), y, left, top, bottom, "share of rows" if ylabel else None)
         + (_panel_title(title, (left + right) / 2, top) if title else "")
+    )
+
+
+def _binned_scales(edges: list[float], shares: list[float], box):
+    """The bins' range, the top of the share axis, and the two maps from values to pixels."""
+    left, top, right, bottom = box
+    lo, hi = edges[0], edges[-1] if edges[-1] > edges[0] else edges[0] + 1
+    peak = max([*shares, 1e-12]) * 1.08
+    x = lambda v: left + (v - lo) / (hi - lo) * (right - left)  # noqa: E731
+    y = lambda v: bottom - v / peak * (bottom - top)  # noqa: E731
+    return lo, hi, peak, x, y
+
+
+def _x_label(text: str, left: float, right: float, bottom: float) -> str:
+    return (
+        f'<text x="{(left + right) / 2:.1f}" y="{bottom + 30:.1f}" font-size="{LABEL}" '
+        f'text-anchor="middle">{text}</text>'
     )
 
 
@@ -166,9 +180,7 @@ def _levels(column: dict[str, Any]) -> str:
                      f'fill="{SYNTHETIC}"/>')  # fmt: skip
         parts.append(_tick_label(left - 4, middle + 3, label, "end"))
     axes = _x_axis(_fitting(0, peak, right - left), x, left, right, bottom) + (
-        _line(left, top, left, bottom)
-        + f'<text x="{(left + right) / 2:.1f}" y="{bottom + 30:.1f}" font-size="{LABEL}" '
-        f'text-anchor="middle">share of rows</text>'
+        _line(left, top, left, bottom) + _x_label("share of rows", left, right, bottom)
     )
     return _figure(column["name"], bottom + 40, ["".join(parts) + axes], solid=True)
 
@@ -316,17 +328,15 @@ def dcr_svg(dcr: dict[str, Any]) -> str:
     """Distance to the closest training row: synthetic rows against real holdout rows."""
     edges = [float(e) for e in dcr["edges"]]
     width, (left, top, right, bottom) = 560, (52, 44, 520, 232)
-    lo, hi = edges[0], edges[-1] if edges[-1] > edges[0] else edges[0] + 1
-    peak = max([*dcr["holdout"], *dcr["synthetic"], 1e-12]) * 1.08
-    x = lambda v: left + (v - lo) / (hi - lo) * (right - left)  # noqa: E731
-    y = lambda v: bottom - v / peak * (bottom - top)  # noqa: E731
+    lo, hi, peak, x, y = _binned_scales(
+        edges, [*dcr["holdout"], *dcr["synthetic"]], (left, top, right, bottom)
+    )
     body = (
         _legend(width, [("real holdout (unseen)", REAL, None), ("synthetic", SYNTHETIC, None)])
         + _steps(edges, dcr["holdout"], x, y, REAL)
         + _steps(edges, dcr["synthetic"], x, y, SYNTHETIC)
         + _x_axis(_fitting(lo, hi, right - left), x, left, right, bottom)
         + _y_axis(_ticks(0, peak), y, left, top, bottom, "share of rows")
-        + f'<text x="{(left + right) / 2:.1f}" y="{bottom + 30:.1f}" font-size="{LABEL}" '
-        f'text-anchor="middle">distance to closest training row</text>'
+        + _x_label("distance to closest training row", left, right, bottom)
     )
     return _svg("DCR histogram", "DCR: synthetic vs real holdout", width, bottom + 40, body)
