@@ -52,9 +52,7 @@ def run(
 
 def _prepare(server: TemporaryServer) -> None:
     """What a run needs before its flow's first call, done while Prefect's server starts: the
-    run's libraries imported. The gate's compiled code is not compiled ahead: on a thread it
-    held the GIL beside the model's fit, on a process it crowded torch's threads, and either
-    cost the first run after an install more than compiling at the gate (docs/benchmarks.md).
+    run's libraries imported.
     """
     for module in RUN_PRELOAD:
         import_module(module)

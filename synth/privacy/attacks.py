@@ -92,23 +92,49 @@ def _polars_in_order() -> Iterator[None]:
         pl.DataFrame.group_by, pl.Series.unique = group_by, unique
 
 
-def cache_compiled_neighbours() -> None:
-    """Have numba keep anonymeter's compiled nearest-neighbour search on disk.
+def nearest_neighbours(
+    queries: np.ndarray, candidates: np.ndarray, cat_cols_index: int, n_neighbors: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Anonymeter's mixed-type nearest-neighbour search, vectorised with NumPy.
 
-    anonymeter 1.1 jit-compiles it without numba's cache, so every process compiled it again:
-    about 4 s of each run's privacy gate on 2 cores, more than the attacks themselves on a small
-    table. Recompiled once with ``cache=True`` (the same Python function), later processes load
-    the machine code. Idempotent.
+    The same contract and distance as ``anonymeter.neighbors.mixed_types_kneighbors.
+    _nearest_neighbors``: columns before ``cat_cols_index`` add their absolute difference, the
+    others 1 where they differ, and a pair of missing values adds 1. Anonymeter's version is a
+    numba function compiled at its first call, without numba's cache: seconds of every process's
+    privacy gate, and on the first run after an install the longest step of the demo
+    (docs/benchmarks.md). Ties go to the lower candidate index.
     """
+    queries, candidates = np.asarray(queries), np.asarray(candidates)
+    idx = np.empty((len(queries), n_neighbors), dtype=np.int64)
+    dists = np.empty((len(queries), n_neighbors), dtype=np.float64)
+    step = max(1, _CHUNK_CELLS // max(1, candidates.size))
+    for start in range(0, len(queries), step):
+        distance = _mixed_distances(queries[start : start + step], candidates, cat_cols_index)
+        order = np.argsort(distance, axis=1, kind="stable")[:, :n_neighbors]
+        idx[start : start + step] = order
+        dists[start : start + step] = np.take_along_axis(distance, order, axis=1)
+    return idx, dists
+
+
+_CHUNK_CELLS = 4_000_000
+
+
+def _mixed_distances(queries: np.ndarray, candidates: np.ndarray, split: int) -> np.ndarray:
+    """(queries, candidates) distances; a missing value against a present one gives NaN, as
+    anonymeter's loop does.
+    """
+    q, c = queries[:, None, :split], candidates[None, :, :split]  # (Q, 1, N), (1, C, N)
+    numeric = np.where(np.isnan(q) & np.isnan(c), 1.0, np.abs(q - c)).sum(axis=2)
+    differ = (queries[:, None, split:] != candidates[None, :, split:]).sum(axis=2)
+    return numeric + differ
+
+
+def use_vectorised_neighbours() -> None:
+    """Have anonymeter's attacks search neighbours with :func:`nearest_neighbours`. Idempotent."""
     import anonymeter.evaluators  # noqa: F401 - imports the module below past its import cycle
-    import numba
     from anonymeter.neighbors import mixed_types_kneighbors as knn
 
-    search = knn._nearest_neighbors
-    if not getattr(search, "_synth_cached", False):
-        cached = numba.njit(cache=True, nogil=True)(search.py_func)
-        cached._synth_cached = True
-        knn._nearest_neighbors = cached
+    knn._nearest_neighbors = nearest_neighbours
 
 
 def anonymeter_risks(
@@ -125,7 +151,7 @@ def anonymeter_risks(
     """Run the three attacks on (sub-samples of) the tables; ``holdout`` is the control set."""
     from anonymeter.evaluators import InferenceEvaluator, LinkabilityEvaluator, SinglingOutEvaluator
 
-    cache_compiled_neighbours()
+    use_vectorised_neighbours()
     rng = np.random.default_rng(seed)
     # The original and control sets must be the same size: how easily a predicate singles out
     # one record depends on how many records there are, so unequal sizes bias the risk.

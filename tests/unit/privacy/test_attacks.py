@@ -5,7 +5,12 @@ table, and stay quiet on real rows the model never saw.
 import numpy as np
 import pytest
 
-from synth.privacy.attacks import anonymeter_risks, cache_compiled_neighbours, linkability_neighbors
+from synth.privacy.attacks import (
+    anonymeter_risks,
+    linkability_neighbors,
+    nearest_neighbours,
+    use_vectorised_neighbours,
+)
 from synth.schema import infer_schema
 
 
@@ -69,15 +74,48 @@ def test_the_same_seed_gives_the_same_risks_in_a_new_process():
     assert len(runs) == 1, runs
 
 
-def test_the_neighbour_search_is_compiled_with_a_cache_and_finds_the_same_neighbours():
+def anonymeters_search():
+    """Anonymeter's own search as plain Python (a fresh copy of its module, nothing compiled)."""
+    import importlib.util
+
     import anonymeter.evaluators  # noqa: F401
     from anonymeter.neighbors import mixed_types_kneighbors as knn
 
+    spec = importlib.util.spec_from_file_location("anonymeter_reference_search", knn.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.gower_distance = module.gower_distance.py_func
+    return module._nearest_neighbors.py_func
+
+
+def test_the_vectorised_search_finds_anonymeters_neighbours_and_distances():
+    from anonymeter.neighbors import mixed_types_kneighbors as knn
+
+    reference = anonymeters_search()
     rng = np.random.default_rng(0)
-    candidates, queries = rng.random((40, 3)), rng.random((6, 3))
-    original = knn._nearest_neighbors
-    cache_compiled_neighbours()
-    cached = knn._nearest_neighbors
-    assert cached._synth_cached and cached.py_func is original.py_func
-    expected = original.py_func(queries, candidates, 1, 2)
-    np.testing.assert_array_equal(cached(queries, candidates, 1, 2)[0], expected[0])
+    candidates = np.concatenate([rng.random((60, 3)), rng.integers(0, 4, (60, 2))], axis=1)
+    queries = np.concatenate([rng.random((9, 3)), rng.integers(0, 4, (9, 2))], axis=1)
+    candidates[rng.random(candidates.shape) < 0.1] = np.nan
+    queries[rng.random(queries.shape) < 0.1] = np.nan
+    for split in (0, 3, 5):
+        idx, dists = nearest_neighbours(queries, candidates, split, 4)
+        expected_idx, expected_dists = reference(queries, candidates, split, 4)
+        np.testing.assert_array_equal(dists, expected_dists)
+        found = np.isfinite(dists)  # anonymeter's quicksort leaves NaN distances in no set order
+        if split == 5:
+            np.testing.assert_array_equal(idx[found], expected_idx[found])
+    use_vectorised_neighbours()
+    assert knn._nearest_neighbors is nearest_neighbours
+
+
+def test_ties_go_to_the_lower_candidate_and_chunks_change_nothing(monkeypatch):
+    from synth.privacy import attacks
+
+    candidates = np.array([[1.0, 0], [0.0, 1], [1.0, 0], [0.0, 1]])
+    queries = np.array([[1.0, 0], [0.0, 1], [1.0, 1]])
+    idx, dists = nearest_neighbours(queries, candidates, 0, 2)
+    np.testing.assert_array_equal(idx, [[0, 2], [1, 3], [0, 1]])
+    np.testing.assert_array_equal(dists, [[0, 0], [0, 0], [1, 1]])
+    monkeypatch.setattr(attacks, "_CHUNK_CELLS", 1)
+    chunked = nearest_neighbours(queries, candidates, 0, 2)
+    np.testing.assert_array_equal(chunked[0], idx)
