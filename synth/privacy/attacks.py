@@ -116,7 +116,7 @@ def nearest_neighbours(
     return idx, dists
 
 
-_CHUNK_CELLS = 4_000_000
+_CHUNK_CELLS = 1_000_000  # distances of a block of queries: megabytes, in cache
 
 
 def _mixed_distances(queries: np.ndarray, candidates: np.ndarray, split: int) -> np.ndarray:
