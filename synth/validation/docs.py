@@ -16,6 +16,7 @@ import json
 import re
 from pathlib import Path
 
+from synth.io import write_json, write_text
 from synth.report.pages import render_page
 
 _REMOTE = r"""(?:https?:)?//[^"'\s)]+"""
@@ -87,19 +88,7 @@ def _strip(text: str) -> str:
 def write_index(site: Path, title: str) -> Path:
     """The site's front page: one row per stored validation result, newest first."""
     site = Path(site)
-    store = site / ".store" / "validations"
-    rows = []
-    for path in store.rglob("*.json"):
-        result = json.loads(path.read_text())
-        run = result["meta"]["run_id"]
-        statistics = result["statistics"]
-        rows.append({
-            "run": run["run_name"], "time": run["run_time"][:19].replace("T", " "),
-            "suite": result["suite_name"], "success": bool(result["success"]),
-            "evaluated": statistics["evaluated_expectations"],
-            "failed": statistics["unsuccessful_expectations"],
-            "page": (Path("validations") / path.relative_to(store)).with_suffix(".html").as_posix(),
-        })  # fmt: skip
+    rows = _rows(site / ".store" / "validations")
     rows.sort(key=lambda r: (r["time"], r["run"], r["suite"]), reverse=True)
     suites = [
         (p.stem, p.relative_to(site).as_posix()) for p in sorted((site / "expectations").glob("*.html"))
@@ -107,6 +96,34 @@ def write_index(site: Path, title: str) -> Path:
     page = render_page(
         "data_docs.html.j2", title=title, rows=rows, runs=len({r["run"] for r in rows}), suites=suites
     )
-    index = site / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return index
+    return write_text(page, site / "index.html")
+
+
+def _rows(store: Path) -> list[dict]:
+    """One index row per stored result. Each result is parsed once and its row kept in
+    ``.store/rows.json``: every validation writes the index, and a nightly job's site holds
+    a result per validation of every run it made (docs/benchmarks.md).
+    """
+    kept = store.parent / "rows.json"
+    try:
+        cached = json.loads(kept.read_text())
+    except (OSError, ValueError):  # none yet, or unreadable: parsed again below
+        cached = {}
+    rows = {}
+    for path in sorted(store.rglob("*.json")):
+        key = path.relative_to(store).as_posix()
+        rows[key] = cached.get(key) or _row(json.loads(path.read_text()), key)
+    if rows != cached:
+        write_json(rows, kept)
+    return list(rows.values())
+
+
+def _row(result: dict, key: str) -> dict:
+    run, statistics = result["meta"]["run_id"], result["statistics"]
+    return {
+        "run": run["run_name"], "time": run["run_time"][:19].replace("T", " "),
+        "suite": result["suite_name"], "success": bool(result["success"]),
+        "evaluated": statistics["evaluated_expectations"],
+        "failed": statistics["unsuccessful_expectations"],
+        "page": (Path("validations") / key).with_suffix(".html").as_posix(),
+    }  # fmt: skip

@@ -40,3 +40,39 @@ def test_the_site_keeps_every_run_and_names_each_by_its_run_id(adult, adult_sche
     index = (site / "index.html").read_text()
     assert "20261130T100000Z" in index and "20261130T110000Z" in index  # the job's history
     assert len(list((site / "static").rglob("*.css"))) == len(set((site / "static").rglob("*.css")))
+
+
+def test_a_run_reads_back_only_its_own_result_and_stores_the_suite_it_ran(
+    adult, adult_schema, tmp_path, monkeypatch
+):
+    """GX's own index page read back every stored result at every validation, so a nightly
+    job's validations grew slower with each run it had made. Our index lists the runs instead."""
+    from great_expectations.data_context.store.validation_results_store import ValidationResultsStore
+
+    suite = load_suite(str(save_suite(profile_suite(adult, adult_schema, "p"), "p", tmp_path)))
+    site = tmp_path / "docs"
+    validate_frame(adult, suite, docs=DocsSite(site, "run-1"), label="input")
+    reads = []
+    deserialize = ValidationResultsStore.deserialize
+    monkeypatch.setattr(
+        ValidationResultsStore,
+        "deserialize",
+        lambda store, value: reads.append(1) or deserialize(store, value),
+    )
+    skip = ("expect_column_values_to_be_in_set",)
+    counts = []
+    for run in ("run-2", "run-3"):
+        reads.clear()
+        validate_frame(adult, suite, docs=DocsSite(site, run), label="input", skip=skip)
+        counts.append(len(reads))
+    assert counts == [1, 1]  # the page of its own result
+    index = (site / "index.html").read_text()
+    assert all(run in index for run in ("run-1", "run-2", "run-3"))
+    (stored,) = (site / ".store" / "expectations").rglob("*.json")
+    kinds = {e["type"] for e in json.loads(stored.read_text())["expectations"]}
+    assert kinds and skip[0] not in kinds  # the suite the last run ran, not the first one's
+    (first,) = (site / ".store" / "validations").rglob("run-1/**/*.json")
+    first.write_text("not read again")  # our index keeps each result's row once parsed
+    validate_frame(adult, suite, docs=DocsSite(site, "run-4"), label="input")
+    index = (site / "index.html").read_text()
+    assert all(run in index for run in ("run-1", "run-2", "run-3", "run-4"))
