@@ -202,8 +202,9 @@ def _replace_suite(context, suite):
     """``suite`` in the context's store, in place of one of its name.
 
     Not GX's ``add_or_update``: to keep the IDs of unchanged expectations it compares each new
-    expectation with every stored one, seconds for a suite of a hundred expectations on a job
-    whose site already holds it (every run after the first). Expectation IDs are not used here.
+    expectation with every stored one: 1.7 s of a validation of the demo's 62 profiled expectations
+    (profiled beside a CI run) on a site that already holds the suite, every run after a job's
+    first (docs/benchmarks.md). Expectation IDs are not used here.
     """
     from great_expectations.exceptions import DataContextError
 
