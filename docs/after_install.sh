@@ -16,8 +16,11 @@ for commit in "$@"; do
   "$work/clone/.venv/bin/pip" install -q torch==2.13.0 -e "$work/clone" >"$work/pip.log" 2>&1
   for run in first second; do
     mkdir "$work/$run"
-    (cd "$work/$run" && PREFECT_HOME="$work/home" /usr/bin/time -f "wall %e" \
-      "$work/clone/.venv/bin/synth" run >log.txt 2>&1)
+    if ! (cd "$work/$run" && PREFECT_HOME="$work/home" /usr/bin/time -f "wall %e" \
+      "$work/clone/.venv/bin/synth" run >log.txt 2>&1); then
+      echo "$name $run run failed: see $work/$run/log.txt" >&2
+      exit 1
+    fi
     wall=$(awk '/^wall /{print $2}' "$work/$run/log.txt")
     fit=$(grep -o 'time: fit *│ *[0-9.]*' "$work/$run/log.txt" | grep -o '[0-9.]*$')
     gate=$(grep -o 'time: privacy *│ *[0-9.]*' "$work/$run/log.txt" | grep -o '[0-9.]*$')
