@@ -122,6 +122,9 @@ class Job(Strict):
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
     holdout: float = Field(default=0.2, gt=0, lt=0.5)
     output: str | None = None
+    keep_runs: int | None = Field(
+        default=None, ge=1, description="newest published (and quarantined) runs kept; default: every run"
+    )
     schema_: SchemaSpec = Field(default_factory=SchemaSpec, alias="schema")
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     validation: ValidationSpec = Field(default_factory=ValidationSpec)

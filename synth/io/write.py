@@ -55,7 +55,7 @@ def atomic_folder(path: Path) -> Iterator[Path]:
         shutil.rmtree(trash, ignore_errors=True)
 
 
-_STALE = re.compile(r"^\.(?P<name>.+)\.(?P<what>tmp|partial|old)-(?P<pid>\d+)$")
+_STALE = re.compile(r"^\.(?P<name>.+)\.(?P<what>tmp|partial|old|gone)-(?P<pid>\d+)$")
 
 
 def pid_alive(pid: int) -> bool:
@@ -72,9 +72,10 @@ def pid_alive(pid: int) -> bool:
 def sweep_stale(folder: Path) -> list[Path]:
     """Remove the temporaries that dead processes left in ``folder`` (a ``kill -9`` mid-write).
 
-    Names are ``.<name>.tmp-<pid>``, ``.<name>.partial-<pid>`` and ``.<name>.old-<pid>``; those of
-    live processes are left alone. An ``.old`` folder whose replacement never arrived (killed
-    between the two renames of :func:`atomic_folder`) is renamed back into place instead.
+    Names are ``.<name>.tmp-<pid>``, ``.<name>.partial-<pid>``, ``.<name>.old-<pid>`` and
+    ``.<name>.gone-<pid>`` (a folder being removed); those of live processes are left alone. An
+    ``.old`` folder whose replacement never arrived (killed between the two renames of
+    :func:`atomic_folder`) is renamed back into place instead.
     """
     folder = Path(folder)
     if not folder.is_dir():

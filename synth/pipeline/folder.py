@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,10 +43,10 @@ class RunFolder:
         output.mkdir(parents=True, exist_ok=True)
         sweep_abandoned(output)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        for n in range(1, 1000):
+        for n in range(_last_number(output, stamp) + 1, 1000):
             run_id = stamp if n == 1 else f"{stamp}-{n:03d}"
             folder = cls(output, run_id)
-            if folder.final.exists():
+            if folder.final.exists() or folder.quarantine.exists():
                 continue
             try:
                 folder.work.mkdir()
@@ -108,6 +109,21 @@ class RunFolder:
     def discard(self) -> None:
         """Remove the work folder (a failed run leaves nothing behind)."""
         shutil.rmtree(self.work, ignore_errors=True)
+
+
+def _last_number(output: Path, stamp: str) -> int:
+    """The highest number a run of this second already has (1 for ``stamp`` itself, n for
+    ``stamp-00n``), published, quarantined or at work; 0 for none. A new run numbers past it,
+    so ids keep growing within a second even after retention removed the older runs of it.
+    """
+    pattern = re.compile(rf"^\.?{stamp}(?:-(\d{{3}}))?(?:\.partial)?$")
+    numbers = [0]
+    for place in (output, output / "quarantine"):
+        for name in os.listdir(place) if place.is_dir() else ():
+            match = pattern.match(name)
+            if match:
+                numbers.append(int(match[1] or 1))
+    return max(numbers)
 
 
 def sweep_abandoned(output: Path) -> list[Path]:

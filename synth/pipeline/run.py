@@ -30,7 +30,9 @@ from synth.errors import GateFailed
 from synth.evaluation.floor import summary as quality_summary
 from synth.jobs import Job
 from synth.pipeline.folder import RunFolder
+from synth.pipeline.logs import run_logger
 from synth.pipeline.records import Manifest
+from synth.pipeline.retention import prune_runs
 from synth.validation.checks import DocsSite
 
 DOCS_SITE = "data-docs"
@@ -141,8 +143,17 @@ class Run:
         )
 
     def close(self, publish: bool) -> Path:
-        """Publish the run (one rename, ``latest`` updated) or move it to quarantine."""
+        """Publish the run (one rename, ``latest`` updated) or move it to quarantine; then, with
+        the job's ``keep_runs``, remove its older runs (:mod:`synth.pipeline.retention`).
+        """
         self.final = self.folder.publish() if publish else self.folder.quarantine_run()
+        keep = self.job.keep_runs
+        if keep is not None:
+            output = self.folder.output
+            pruned = prune_runs(
+                output, keep, current=self.run_id, docs=output / DOCS_SITE, title=self.job.name
+            )
+            run_logger().info(pruned.line(keep))
         return self.final
 
 

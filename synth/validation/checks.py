@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from synth.validation.docs import make_offline, write_index
+from synth.validation.docs import make_offline, remove_runs, write_index
 
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0}
 _VALUE_KEYS = {
@@ -122,6 +122,20 @@ def validate_frame(
         make_offline(docs.root, since=started)
         write_index(docs.root, docs.title)
     return result
+
+
+def forget_runs(root: Path, run_names: set[str], title: str) -> int:
+    """Remove the runs ``run_names`` from the Data Docs site at ``root``, pages and stored results,
+    and write its index again; returns how many folders went. Under the site's lock, so a run
+    validating meanwhile neither loses a page nor lists a removed one.
+    """
+    if not run_names or not Path(root).is_dir():
+        return 0
+    with _locked(Path(root)):
+        removed = remove_runs(root, run_names)
+        if removed:
+            write_index(root, title)
+    return removed
 
 
 def _validate(frame: pd.DataFrame, suite, docs: DocsSite | None, skip, allow, label: str) -> Validation:

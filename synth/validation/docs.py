@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from synth.io import write_json, write_text
@@ -97,6 +99,20 @@ def write_index(site: Path, title: str) -> Path:
         "data_docs.html.j2", title=title, rows=rows, runs=len({r["run"] for r in rows}), suites=suites
     )
     return write_text(page, site / "index.html")
+
+
+def remove_runs(site: Path, run_names: Iterable[str]) -> int:
+    """Remove the pages and stored results of the runs ``run_names`` (the retention of
+    :mod:`synth.pipeline.retention`); returns how many folders went. The caller holds the
+    site's lock and writes the index again.
+    """
+    site, names, removed = Path(site), set(run_names), 0
+    for base in (site / "validations", site / ".store" / "validations"):
+        for suite in sorted(p for p in base.glob("*") if p.is_dir()):
+            for run in sorted(p for p in suite.iterdir() if p.name in names):
+                shutil.rmtree(run, ignore_errors=True)
+                removed += 1
+    return removed
 
 
 def _rows(store: Path) -> list[dict]:

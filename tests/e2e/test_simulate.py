@@ -102,6 +102,7 @@ def test_scheduled_run_reuses_model_until_the_input_changes(tmp_path, prefect_ha
         "rows": 200,
         "output": str(tmp_path / "out"),
         "privacy": {"attacks": False, "dcr_share_max": 0.75},  # this test is about reuse; 200 rows are noisy
+        "keep_runs": 2,
     }
     first = synthesize(parse_job(job))
     second = synthesize(parse_job(job))
@@ -113,3 +114,7 @@ def test_scheduled_run_reuses_model_until_the_input_changes(tmp_path, prefect_ha
     (third.run_dir / "model" / "model.json").write_text("{")  # e.g. saved by an older synth
     fourth = synthesize(parse_job(job))
     assert fourth.manifest["model"]["reused_from"] is None
+    runs = sorted(p.name for p in (tmp_path / "out").iterdir() if p.name[0].isdigit())
+    assert runs == [third.run_dir.name, fourth.run_dir.name]  # keep_runs: 2
+    index = (tmp_path / "out" / "data-docs" / "index.html").read_text()
+    assert first.run_dir.name not in index and fourth.run_dir.name in index

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +49,31 @@ def test_latest_follows_run_ids_not_finishing_order(tmp_path):
     first.publish()  # finishes last, but is the older run
     assert (tmp_path / "latest").read_text().strip() == second.run_id
     assert (tmp_path / first.run_id).is_dir() and (tmp_path / second.run_id).is_dir()
+
+
+def test_ids_keep_growing_within_a_second_after_older_runs_went(tmp_path, monkeypatch):
+    from datetime import UTC, datetime
+
+    import synth.pipeline.folder as folder_module
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 12, 1, 2, 0, 0, tzinfo=UTC)
+
+    monkeypatch.setattr(folder_module, "datetime", Frozen)
+    first = RunFolder.create(tmp_path)
+    first.publish()
+    second = RunFolder.create(tmp_path)
+    second.publish()
+    shutil.rmtree(first.final)  # removed by retention (keep_runs: 1)
+    third = RunFolder.create(tmp_path)  # not the free first id: it would sort before the second
+    third.quarantine_run()
+    shutil.rmtree(second.final)
+    fourth = RunFolder.create(tmp_path)  # a quarantined run's id is taken too
+    assert [first.run_id, second.run_id, third.run_id, fourth.run_id] == [
+        "20261201T020000Z", "20261201T020000Z-002", "20261201T020000Z-003", "20261201T020000Z-004",
+    ]  # fmt: skip
 
 
 def test_leftovers_of_dead_processes_are_swept(tmp_path):

@@ -1,6 +1,6 @@
 import json
 
-from synth.validation.checks import DocsSite, validate_frame
+from synth.validation.checks import DocsSite, forget_runs, validate_frame
 from synth.validation.suites import load_suite, profile_suite, save_suite
 
 
@@ -40,6 +40,21 @@ def test_the_site_keeps_every_run_and_names_each_by_its_run_id(adult, adult_sche
     index = (site / "index.html").read_text()
     assert "20261130T100000Z" in index and "20261130T110000Z" in index  # the job's history
     assert len(list((site / "static").rglob("*.css"))) == len(set((site / "static").rglob("*.css")))
+
+
+def test_a_forgotten_run_leaves_no_page_no_result_and_no_index_row(adult, adult_schema, tmp_path):
+    suite = load_suite(str(save_suite(profile_suite(adult, adult_schema, "p"), "p", tmp_path)))
+    site = tmp_path / "docs"
+    old = validate_frame(adult, suite, docs=DocsSite(site, "20261130T100000Z"), label="input")
+    new = validate_frame(adult.head(500), suite, docs=DocsSite(site, "20261130T110000Z"), label="input")
+    assert forget_runs(site, {"20261130T100000Z", "19990101T000000Z"}, "job") == 2  # a page, a result
+    assert not old.docs.exists() and new.docs.is_file()
+    assert not [p for p in site.rglob("*20261130T100000Z*")]
+    index = (site / "index.html").read_text()
+    assert "20261130T100000Z" not in index and "20261130T110000Z" in index
+    assert "20261130T100000Z" not in (site / ".store" / "rows.json").read_text()
+    assert forget_runs(site, {"20261130T100000Z"}, "job") == 0
+    assert forget_runs(tmp_path / "no-site", {"20261130T110000Z"}, "job") == 0
 
 
 def test_a_run_reads_back_only_its_own_result_and_stores_the_suite_it_ran(

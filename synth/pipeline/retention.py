@@ -1,0 +1,81 @@
+"""Retention: a job with ``keep_runs: N`` keeps its newest N published runs and its newest N
+quarantined ones; older runs go, with their pages and results in the job's Data Docs site,
+each time a run of the job ends. A nightly job's output otherwise grows by a run a night.
+
+A run goes in two steps: renamed to ``.<run-id>.gone-<pid>`` (one atomic rename, so a reader
+never sees half a run, and :func:`synth.pipeline.folder.find_model` no longer offers it), then
+deleted. A process killed between the two leaves a name that the next run sweeps. ``latest``
+is always kept: it names the newest published run. Other files in the output are never
+touched: only folders named like run ids are counted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from synth.io.write import sweep_stale
+from synth.validation.checks import forget_runs
+
+RUN_ID = re.compile(r"^\d{8}T\d{6}Z(?:-\d{3})?$")
+"""The name of a run folder (:meth:`synth.pipeline.folder.RunFolder.create`)."""
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What one pruning removed: run ids, published and quarantined, and Data Docs folders."""
+
+    published: tuple[str, ...] = ()
+    quarantined: tuple[str, ...] = ()
+    docs_folders: int = 0
+
+    def line(self, keep: int) -> str:
+        """One log line, aggregates only."""
+        return (
+            f"keep_runs {keep}: removed {len(self.published)} older published and "
+            f"{len(self.quarantined)} quarantined run(s), {self.docs_folders} Data Docs folder(s)"
+        )
+
+
+def prune_runs(output: Path, keep: int, *, current: str, docs: Path, title: str) -> Pruned:
+    """Remove all but the newest ``keep`` published and quarantined runs of the job whose
+    output is ``output``; ``current`` (the run that just ended) is never removed, whatever its
+    place. ``docs`` is the job's Data Docs site, titled ``title`` when its index is rewritten.
+    """
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    output = Path(output)
+    published = _remove_oldest(output, keep, current)
+    quarantined = _remove_oldest(output / "quarantine", keep, current)
+    folders = forget_runs(Path(docs), set(published) | set(quarantined), title)
+    return Pruned(tuple(published), tuple(quarantined), folders)
+
+
+def run_ids(place: Path) -> list[str]:
+    """The run folders directly in ``place``, oldest first (run ids sort by time)."""
+    if not place.is_dir():
+        return []
+    return sorted(p.name for p in place.iterdir() if p.is_dir() and RUN_ID.match(p.name))
+
+
+def _remove_oldest(place: Path, keep: int, current: str) -> list[str]:
+    sweep_stale(place)
+    removed = []
+    for run_id in run_ids(place)[:-keep]:
+        if run_id != current and _remove(place / run_id):
+            removed.append(run_id)
+    return removed
+
+
+def _remove(run: Path) -> bool:
+    """Rename ``run`` out of sight, then delete it; False when another process got there first."""
+    gone = run.with_name(f".{run.name}.gone-{os.getpid()}")
+    try:
+        os.replace(run, gone)
+    except OSError:  # gone already, or being removed by another run
+        return False
+    shutil.rmtree(gone, ignore_errors=True)
+    return True
