@@ -147,14 +147,21 @@ class Run:
         the job's ``keep_runs``, remove its older runs (:mod:`synth.pipeline.retention`).
         """
         self.final = self.folder.publish() if publish else self.folder.quarantine_run()
-        keep = self.job.keep_runs
-        if keep is not None:
-            output = self.folder.output
+        if self.job.keep_runs is not None:
+            self._prune(self.job.keep_runs)
+        return self.final
+
+    def _prune(self, keep: int) -> None:
+        """Retention, once the run has ended: a failure is a warning, as the run stands."""
+        output = self.folder.output
+        try:
             pruned = prune_runs(
                 output, keep, current=self.run_id, docs=output / DOCS_SITE, title=self.job.name
             )
-            run_logger().info(pruned.line(keep))
-        return self.final
+        except OSError as error:
+            run_logger().warning("keep_runs %d: older runs not removed: %s", keep, error)
+            return
+        run_logger().info(pruned.line(keep))
 
 
 def refuse_unpublished(verdict, output_check, suite, run_dir: Path, what: str, quality=()) -> None:

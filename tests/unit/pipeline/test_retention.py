@@ -93,3 +93,18 @@ def test_a_job_with_keep_runs_keeps_that_many_after_each_run(tmp_path):
     assert run_ids(out) == [finals[3].name, finals[4].name]
     assert run_ids(out / "quarantine") == [finals[2].name]
     assert (out / "latest").read_text().strip() == finals[4].name
+
+
+def test_a_failed_removal_is_a_warning_and_the_run_stands(tmp_path, monkeypatch, caplog):
+    import synth.pipeline.run as run_module
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run_module, "prune_runs", full_disk)
+    job = parse_job({"name": "t", "input": "x.csv", "model": "vae", "output": str(tmp_path / "out"),
+                     "keep_runs": 1})  # fmt: skip
+    with caplog.at_level("WARNING"), Run.start(job) as run:
+        final = run.close(publish=True)
+    assert final.is_dir() and (tmp_path / "out" / "latest").read_text().strip() == final.name
+    assert "keep_runs 1: older runs not removed" in caplog.text
