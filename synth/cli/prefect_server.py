@@ -32,14 +32,22 @@ SERVER_SETTINGS = {"PREFECT_UI_ENABLED": "false", "PREFECT_SERVER_REGISTER_BLOCK
 POINTED = ("PREFECT_API_URL", "PREFECT_UI_URL")
 
 
-SERVE = (
-    "import uvicorn; from prefect.server.api.server import create_app; "
-    "uvicorn.run(create_app(ephemeral=True, final=True), host='127.0.0.1', port={port}, "
-    "log_level='error', lifespan='on')"
-)
+SERVE = """
+import os, threading, time
+def orphaned(parent=os.getppid()):
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+threading.Thread(target=orphaned, daemon=True).start()
+import uvicorn; from prefect.server.api.server import create_app
+uvicorn.run(create_app(ephemeral=True, final=True), host='127.0.0.1', port={port}, log_level='error',
+            lifespan='on')
+"""
 """The server's process: uvicorn serving Prefect's app in its ephemeral mode (only the services a
 run needs), as Prefect's own temporary server; a program of its own, which imports nothing of
-synth (pandas and the command line: a second more before the server is up).
+synth (pandas and the command line: a second more before the server is up). It ends itself
+within a second of the command's end however that came (``kill -9`` included, where no exit
+handler runs), so that no server outlives the command that spawned it.
 """
 
 

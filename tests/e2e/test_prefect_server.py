@@ -3,14 +3,18 @@ step: a flow runs against it, Prefect starts no server of its own, and the setti
 process are gone afterwards; a configured server is used instead, and none is spawned where
 Prefect's temporary servers are switched off; a server that cannot start leaves Prefect's
 setting as it was. A new home's database is seeded before the server starts, and flows on the
-spawned server send no heartbeats. Each case runs in a new process, as the command does, with a
+spawned server send no heartbeats; a server whose command was killed (``kill -9``) ends too.
+Each case runs in a new process, as the command does, with a
 Prefect home of its own (no database yet, as on a machine that never ran Prefect).
 """
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 SPAWNED = """
 import json, sys
@@ -59,11 +63,36 @@ print(json.dumps({"during": during, "after": PREFECT_API_URL.value(), "spawned":
 """
 
 
-def _run(script: str, tmp_path, **env: str) -> dict:
+KILLED = """
+import time
+from synth.cli.prefect_server import TemporaryServer
+with TemporaryServer() as server:
+    server.wait()
+    print(server._process.pid, flush=True)
+    time.sleep(300)
+"""
+
+
+def _environ(tmp_path, **env: str) -> dict:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
-    environ |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **env}
-    done = subprocess.run([sys.executable, "-c", script], env=environ, capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path)  # fmt: skip
+    return environ | {
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        **env,
+    }
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        return "\tZ" not in Path(f"/proc/{pid}/status").read_text().split("State:")[1][:4]
+    except (OSError, IndexError):
+        return False
+
+
+def _run(script: str, tmp_path, **env: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", script], env=_environ(tmp_path, **env), capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -92,3 +121,19 @@ def test_none_is_spawned_where_prefect_s_temporary_servers_are_switched_off(tmp_
 def test_a_server_that_cannot_start_leaves_prefect_to_start_its_own(tmp_path):
     seen = _run(FAILING, tmp_path)
     assert seen == {"during": None, "after": None, "spawned": 1, "heartbeat": 180}
+
+
+def test_a_server_ends_when_its_command_is_killed(tmp_path):
+    command = subprocess.Popen([sys.executable, "-c", KILLED], env=_environ(tmp_path), cwd=tmp_path,
+                               stdout=subprocess.PIPE, text=True)  # fmt: skip
+    server = int(command.stdout.readline())
+    assert _running(server)
+    command.send_signal(signal.SIGKILL)  # no exit handler runs
+    command.wait()
+    deadline = time.monotonic() + 15
+    while _running(server) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    ended = not _running(server)
+    if not ended:
+        os.kill(server, signal.SIGKILL)
+    assert ended
