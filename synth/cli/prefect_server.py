@@ -13,13 +13,15 @@ Prefect's migrations leave (:mod:`synth.cli.prefect_database`), instead of migra
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import AbstractContextManager, closing, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 
 from synth.cli.prefect_database import seed
 
@@ -125,8 +127,9 @@ class TemporaryServer:
             from prefect.logging.handlers import APILogWorker
 
             if self._process.poll() is None:
-                APILogWorker.drain_all()
-                EventsWorker.drain_all()
+                with _quiet(APILogWorker, EventsWorker):
+                    APILogWorker.drain_all()
+                    EventsWorker.drain_all()
             _terminate(self._process)
             self._process = None
         self._point(self._saved)
@@ -161,6 +164,23 @@ class TemporaryServer:
             else:
                 os.environ[name] = value
         refresh_global_settings_context()
+
+
+@contextmanager
+def _quiet(*services: type) -> Iterator[None]:
+    """Prefect's queue services warn "Still processing items: N items remaining..." when they
+    are drained with items queued, which a run that fails at once leaves: a stray line under
+    the one-line error of bad input. The drain itself still waits for every item.
+    """
+    loggers = [logging.getLogger(service.__name__) for service in services]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _database_url() -> str:

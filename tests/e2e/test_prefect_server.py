@@ -137,3 +137,26 @@ def test_a_server_ends_when_its_command_is_killed(tmp_path):
     if not ended:
         os.kill(server, signal.SIGKILL)
     assert ended
+
+
+def test_stopping_keeps_prefect_s_drain_warnings_off_the_terminal(monkeypatch, caplog):
+    import logging
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    from synth.cli.prefect_server import TemporaryServer
+
+    def draining(cls, *args, **kwargs):
+        logging.getLogger(cls.__name__).warning("Still processing items: 5 items remaining...")
+        return True
+
+    for service in (EventsWorker, APILogWorker):
+        monkeypatch.setattr(service, "drain_all", classmethod(draining))
+    server = TemporaryServer()
+    server._process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    with caplog.at_level(logging.WARNING):
+        server.stop()
+    assert "Still processing items" not in caplog.text and server._process is None
+    logging.getLogger("EventsWorker").warning("after the stop")  # its level is restored
+    assert "after the stop" in caplog.text
