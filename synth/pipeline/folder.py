@@ -22,6 +22,8 @@ from synth.errors import JobError
 from synth.io.write import pid_alive, sweep_stale, write_text
 
 OWNER_FILE = ".owner"
+RUN_ID = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<number>\d{3}))?$")
+"""A run folder's name: the UTC second the run started, numbered from the second run of it on."""
 
 
 @dataclass(frozen=True)
@@ -116,13 +118,12 @@ def _last_number(output: Path, stamp: str) -> int:
     ``stamp-00n``), published, quarantined or at work; 0 for none. A new run numbers past it,
     so ids keep growing within a second even after retention removed the older runs of it.
     """
-    pattern = re.compile(rf"^\.?{stamp}(?:-(\d{{3}}))?(?:\.partial)?$")
     numbers = [0]
     for place in (output, output / "quarantine"):
         for name in os.listdir(place) if place.is_dir() else ():
-            match = pattern.match(name)
-            if match:
-                numbers.append(int(match[1] or 1))
+            match = RUN_ID.match(name.removeprefix(".").removesuffix(".partial"))
+            if match and match["stamp"] == stamp:
+                numbers.append(int(match["number"] or 1))
     return max(numbers)
 
 

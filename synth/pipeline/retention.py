@@ -12,16 +12,13 @@ touched: only folders named like run ids are counted.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from synth.io.write import sweep_stale
+from synth.pipeline.folder import RUN_ID
 from synth.validation.checks import forget_runs
-
-RUN_ID = re.compile(r"^\d{8}T\d{6}Z(?:-\d{3})?$")
-"""The name of a run folder (:meth:`synth.pipeline.folder.RunFolder.create`)."""
 
 
 @dataclass(frozen=True)
