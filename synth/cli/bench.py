@@ -133,8 +133,9 @@ def stream_bench(
     workers: Annotated[int, typer.Option(help="Dask worker processes drawing the chunks (1: none).")] = 1,
     out_dir: OutDir = Path("bench"),
 ) -> None:
-    """A Parquet table past memory: fitted in record batches for one epoch, sampled in chunks
-    through the streamed privacy gate.
+    """A Parquet table past memory: one epoch's fit, a chunked draw, the streamed gate.
+
+    Fitted in record batches for one epoch, sampled in chunks; times and peak memory.
     """
     from synth.bench.streaming import run_stream_bench, write_stream_bench
 
@@ -234,8 +235,9 @@ def relational_bench(
     epochs: Annotated[int | None, typer.Option(help="Override our epochs (smoke runs).")] = None,
     out_dir: OutDir = Path("bench"),
 ) -> None:
-    """Whole databases: our relational model against SDV's HMA, on every table and on the
-    largest subset HMA accepts.
+    """Whole databases: our relational model against SDV's HMA.
+
+    On every table of the database, and on the largest subset of its tables HMA accepts.
     """
     from synth.bench.relational import RELATIONAL_MODELS, run_relational_bench, write_relational_bench
     from synth.relational.database import read_database

@@ -30,8 +30,9 @@ def keys(
     orphans: Annotated[str, typer.Option(help="Child rows without a parent: drop, keep or fail.")] = "keep",
     write: Annotated[Path | None, typer.Option(help="Save the keys as a keys file here.")] = None,
 ) -> None:
-    """Show every table with its primary and foreign keys, the order parents-first, and the
-    child rows whose key points at no parent. Exit 2 on a broken key.
+    """Every table's keys, the tables parents first, and child rows with no parent.
+
+    Primary and foreign keys; child rows whose key points at no parent. Exit 2 on a broken key.
     """
     import yaml
     from rich.table import Table

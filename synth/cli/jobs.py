@@ -86,8 +86,9 @@ def augment(
         Path, typer.Option(help="Where the run folder is published (manifest, report, verdicts).")
     ] = Path("output/augment"),
 ) -> None:
-    """Real rows plus synthetic rows of the boosted classes, flagged is_synthetic; the run is
-    published under --runs like any job's, and --out gets a copy of its table.
+    """Real rows plus synthetic rows of the boosted classes, flagged is_synthetic.
+
+    The run is published under --runs like any job's, and --out gets a copy of its table.
     """
     from synth.augmentation import augment_job, export_outputs, parse_ratios
 

@@ -61,8 +61,9 @@ def fit(
     keys: Annotated[Path | None, typer.Option(help="relational: the keys file (YAML).")] = None,
     schema: Annotated[str | None, typer.Option(help="relational: the database schema to read.")] = None,
 ) -> None:
-    """Fit a model on a real table (or, with --model sequence, on events; with --model
-    relational, on a whole database) and save it.
+    """Fit a model on a real table, on events, or on a whole database, and save it.
+
+    A table by default; events with --model sequence; a whole database with --model relational.
     """
     from synth import io, models
 
@@ -124,9 +125,9 @@ def sample(
     ] = None,
     target_schema: Annotated[str | None, typer.Option(help="relational: the target's schema.")] = None,
 ) -> None:
-    """Sample synthetic rows from a saved model into a Parquet file (or, from a sequence model,
-    entities.parquet and events.parquet into a folder; from a relational model, one Parquet
-    file per table into a folder).
+    """Sample synthetic rows from a saved model into Parquet.
+
+    A file from a table model; a folder from a sequence model or a relational model.
     """
     from synth import models
     from synth.cli.database import is_database_model, sample_database

@@ -290,3 +290,29 @@ def test_version(monkeypatch, capsys):
 
     code, out, _ = synth(monkeypatch, capsys, "--version")
     assert code == 0 and out.strip() == f"synth {version('synth')}"
+
+
+def test_every_command_help_reads_without_hard_line_breaks():
+    """Typer's rich help keeps a docstring's single line breaks (in the command list, and in
+    every paragraph after the first on a command's page): a sentence wrapped in the source
+    broke mid-sentence on the screen.
+    """
+    import inspect
+
+    import typer.main
+
+    from synth.cli.app import app
+
+    def commands(group, prefix=""):
+        for name, command in group.commands.items():
+            yield prefix + name, command
+            if hasattr(command, "commands"):
+                yield from commands(command, f"{prefix}{name} ")
+
+    listed = list(commands(typer.main.get_command(app)))
+    assert len(listed) > 10
+    for name, command in listed:
+        paragraphs = inspect.cleandoc(command.help or "").split("\n\n")
+        assert paragraphs[0], f"synth {name} has no help"
+        for paragraph in paragraphs:
+            assert "\n" not in paragraph, f"synth {name}: {paragraph!r}"
