@@ -6,13 +6,16 @@ would allow.
 
 One thread, because a draw on n cores runs n chunks of rows side by side, each on a thread of
 its own (``synth.models.runtime.map_on_cores``), and the profiler sees only the thread that
-started it: its table is one core's work.
+started it: its table is one core's work. Hyper-parameters of the VAE may be set as
+``name=value`` (``synth bench models --set`` takes the same).
 
     python docs/profile_sampling.py
+    python docs/profile_sampling.py d_model=16 column_hidden=16 epochs=24
 """
 
 from __future__ import annotations
 
+import sys
 import time
 
 import torch
@@ -42,7 +45,8 @@ def main() -> None:
     dataset = load_dataset("adult")
     train, _ = split(dataset.frame, holdout=0.2, seed=0)
     schema = rules_for(train, infer_schema(train, table=dataset.name))
-    model = build("vae", seed=0, precision="fp32")
+    settings = dict(arg.split("=", 1) for arg in sys.argv[1:])
+    model = build("vae", **{"seed": 0, "precision": "fp32", **settings})
     model.fit(train, schema)
     torch.set_num_threads(1)
     model.sample(len(train), seed=1)
