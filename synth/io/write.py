@@ -55,6 +55,21 @@ def atomic_folder(path: Path) -> Iterator[Path]:
         shutil.rmtree(trash, ignore_errors=True)
 
 
+def remove_folder(path: Path) -> bool:
+    """Remove a folder so that no reader sees half of it: one rename to ``.<name>.gone-<pid>``,
+    then the delete (what a killed process leaves, :func:`sweep_stale` removes). False when it
+    was gone already, or another process is removing it.
+    """
+    path = Path(path)
+    gone = path.with_name(f".{path.name}.gone-{os.getpid()}")
+    try:
+        os.replace(path, gone)
+    except OSError:
+        return False
+    shutil.rmtree(gone, ignore_errors=True)
+    return True
+
+
 _STALE = re.compile(r"^\.(?P<name>.+)\.(?P<what>tmp|partial|old|gone)-(?P<pid>\d+)$")
 
 

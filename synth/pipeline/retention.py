@@ -2,21 +2,20 @@
 quarantined ones; older runs go, with their pages and results in the job's Data Docs site,
 each time a run of the job ends. A nightly job's output otherwise grows by a run a night.
 
-A run goes in two steps: renamed to ``.<run-id>.gone-<pid>`` (one atomic rename, so a reader
-never sees half a run, and :func:`synth.pipeline.folder.find_model` no longer offers it), then
-deleted. A process killed between the two leaves a name that the next run sweeps. ``latest``
-is always kept: it names the newest published run. Other files in the output are never
-touched: only folders named like run ids are counted.
+A run goes in two steps (:func:`synth.io.write.remove_folder`): renamed to
+``.<run-id>.gone-<pid>`` (one atomic rename, so a reader never sees half a run, and
+:func:`synth.pipeline.folder.find_model` no longer offers it), then deleted. A process killed
+between the two leaves a name that the next run sweeps. ``latest`` is always kept: it names
+the newest published run. Other files in the output are never touched: only folders named
+like run ids are counted.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from synth.io.write import sweep_stale
+from synth.io.write import remove_folder, sweep_stale
 from synth.pipeline.folder import RUN_ID
 from synth.validation.checks import forget_runs
 
@@ -62,17 +61,6 @@ def _remove_oldest(place: Path, keep: int, current: str) -> list[str]:
     sweep_stale(place)
     removed = []
     for run_id in run_ids(place)[:-keep]:
-        if run_id != current and _remove(place / run_id):
+        if run_id != current and remove_folder(place / run_id):
             removed.append(run_id)
     return removed
-
-
-def _remove(run: Path) -> bool:
-    """Rename ``run`` out of sight, then delete it; False when another process got there first."""
-    gone = run.with_name(f".{run.name}.gone-{os.getpid()}")
-    try:
-        os.replace(run, gone)
-    except OSError:  # gone already, or being removed by another run
-        return False
-    shutil.rmtree(gone, ignore_errors=True)
-    return True
